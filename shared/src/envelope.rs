@@ -1,0 +1,151 @@
+//! The response envelope of API.md §1, the `Action` enum (the only home of action strings) and `Reply`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// What happened, in the v1 action strings chatbots already branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    HealthOk,
+    Error,
+    TooManyAttempts,
+    UpstreamError,
+    UpstreamUnavailable,
+    RequestInProgress,
+    ClientFound,
+    ClientNotFound,
+    ClientsListed,
+    ClientVerified,
+    ClientVerificationFailed,
+    ClientAmbiguous,
+    ClientUpdated,
+    ClientUpdateFailed,
+    TicketSubjectsListed,
+    TicketCreated,
+    TicketFound,
+    TicketNotFound,
+    TicketCreationFailed,
+    ZoneTicketLimitReached,
+    PingCreated,
+    PingPending,
+    PingTaskNotFound,
+    PingFailed,
+    NoInternet,
+    IntermittentConnection,
+    StableConnection,
+    InternetPlansListed,
+    InternetPlanFound,
+    InternetPlanNotFound,
+}
+
+/// `success`, `info` (a valid answer that is not a success) or `error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Info,
+    Error,
+}
+
+/// The body of every response but the token's; all six keys always present.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Envelope {
+    pub ok: bool,
+    #[serde(rename = "type")]
+    pub outcome: Outcome,
+    pub action: Action,
+    pub data: Option<Value>,
+    pub message: Option<String>,
+    pub meta: Option<Value>,
+}
+
+/// A handled business outcome: always HTTP 200, the action tells the bot what happened.
+#[derive(Debug, Clone)]
+pub struct Reply(Envelope);
+
+impl Reply {
+    fn new(outcome: Outcome, action: Action, data: Option<Value>, message: Option<String>) -> Self {
+        Reply(Envelope { ok: outcome != Outcome::Error, outcome, action, data, message, meta: None })
+    }
+
+    /// `type: success` with data.
+    pub fn success(action: Action, data: impl Serialize) -> Self {
+        Self::new(Outcome::Success, action, Some(to_value(data)), None)
+    }
+
+    /// `type: info`: a valid answer that is not a success (not found, pending, zone full…).
+    pub fn info(action: Action, message: impl Into<String>) -> Self {
+        Self::new(Outcome::Info, action, None, Some(message.into()))
+    }
+
+    /// `type: error` for a business failure the caller can act on (still HTTP 200).
+    pub fn failure(action: Action, message: impl Into<String>) -> Self {
+        Self::new(Outcome::Error, action, None, Some(message.into()))
+    }
+
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = Some(message.into());
+        self
+    }
+
+    pub fn with_data(mut self, data: impl Serialize) -> Self {
+        self.0.data = Some(to_value(data));
+        self
+    }
+
+    pub fn with_meta(mut self, meta: impl Serialize) -> Self {
+        self.0.meta = Some(to_value(meta));
+        self
+    }
+
+    pub fn envelope(&self) -> &Envelope {
+        &self.0
+    }
+}
+
+fn to_value(data: impl Serialize) -> Value {
+    // Our own data types always serialise; Null would only hide a bug, so it is logged.
+    serde_json::to_value(data).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "response data failed to serialise");
+        Value::Null
+    })
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        json_response(StatusCode::OK, &self.0)
+    }
+}
+
+/// Serialises a body as UTF-8 JSON (not ASCII-escaped) with the right content type.
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    (status, [(axum::http::header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_present_and_accents_are_not_escaped() {
+        let body = serde_json::to_value(Reply::info(Action::ClientNotFound, "No se encontró.").envelope()).unwrap();
+        let keys: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys.len(), 6, "{keys:?}");
+        assert_eq!(body["ok"], true);
+        assert_eq!(body["type"], "info");
+        assert_eq!(body["action"], "client_not_found");
+        let text = serde_json::to_string(Reply::info(Action::ClientNotFound, "Sí").envelope()).unwrap();
+        assert!(text.contains("Sí"));
+    }
+
+    #[test]
+    fn a_business_failure_is_not_ok() {
+        let body = serde_json::to_value(Reply::failure(Action::ClientAmbiguous, "x").envelope()).unwrap();
+        assert_eq!((body["ok"].clone(), body["type"].clone()), (Value::Bool(false), "error".into()));
+    }
+}

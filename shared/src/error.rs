@@ -1,0 +1,176 @@
+//! `ApiError`: every protocol failure of API.md §1, and the single place it becomes status + envelope.
+
+use std::fmt;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::envelope::{Action, Envelope, Outcome, json_response};
+use crate::store::StoreError;
+use crate::wisphub::UpstreamError;
+
+/// Why a bearer token was refused; the caller sees one of two fixed messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    MissingToken,
+    InvalidToken,
+    BadCredentials,
+}
+
+/// One field that failed validation, named as the caller spelled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub problem: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        FieldProblem { field: field.into(), problem: problem.into() }
+    }
+}
+
+/// A request that did not get a business answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("body is not a JSON object: {0}")]
+    BadJson(String),
+    #[error("unauthorized: {0:?}")]
+    Unauthorized(AuthFailure),
+    #[error("scope missing")]
+    Forbidden,
+    #[error("route not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request with this idempotency key still in progress")]
+    RequestInProgress,
+    #[error("body too large")]
+    PayloadTooLarge,
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldProblem>),
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldProblem::new(field, problem)])
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestInProgress => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Upstream(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn action(&self) -> Action {
+        match self {
+            ApiError::RequestInProgress => Action::RequestInProgress,
+            ApiError::TooManyAttempts { .. } => Action::TooManyAttempts,
+            ApiError::Upstream(e) if e.is_unavailable() => Action::UpstreamUnavailable,
+            ApiError::Upstream(_) => Action::UpstreamError,
+            _ => Action::Error,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::BadJson(_) => "Cuerpo JSON inválido.".into(),
+            ApiError::Unauthorized(AuthFailure::MissingToken) => "Not authenticated".into(),
+            ApiError::Unauthorized(AuthFailure::InvalidToken) => "Could not validate credentials.".into(),
+            ApiError::Unauthorized(AuthFailure::BadCredentials) => "Incorrect username or password.".into(),
+            ApiError::Forbidden => "Permiso insuficiente.".into(),
+            ApiError::NotFound => "Not Found".into(),
+            ApiError::MethodNotAllowed => "Method Not Allowed".into(),
+            ApiError::RequestInProgress => {
+                "Una solicitud con la misma Idempotency-Key todavía está en curso.".into()
+            }
+            ApiError::PayloadTooLarge => "El cuerpo de la solicitud supera el límite de 64 KiB.".into(),
+            ApiError::Validation(problems) => {
+                let parts: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect();
+                format!("Error de validación: {}", parts.join("; "))
+            }
+            ApiError::TooManyAttempts { .. } => "Demasiados intentos. Intente de nuevo más tarde.".into(),
+            ApiError::Upstream(e) if e.is_unavailable() => {
+                "WispHub no está disponible en este momento. Intente de nuevo en unos segundos.".into()
+            }
+            ApiError::Upstream(_) => "WispHub respondió de forma inesperada.".into(),
+            ApiError::Store(_) => "Servicio temporalmente no disponible. Intente de nuevo.".into(),
+            ApiError::Internal(_) => "Ocurrió un error interno en el servidor.".into(),
+        }
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyAttempts { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            ApiError::Upstream(e) if e.is_unavailable() => Some(5),
+            ApiError::Store(_) => Some(2),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        // Bugs and outages are logged with their cause; the body only ever carries the fixed message.
+        if status.is_server_error() {
+            tracing::error!(error = %self, status = status.as_u16(), "request failed");
+        } else {
+            tracing::debug!(error = %Brief(&self), status = status.as_u16(), "request refused");
+        }
+        let envelope = Envelope {
+            ok: false,
+            outcome: Outcome::Error,
+            action: self.action(),
+            data: None,
+            message: Some(self.message()),
+            meta: None,
+        };
+        let mut response = json_response(status, &envelope);
+        let headers = response.headers_mut();
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after_secs() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// Client-side refusals are logged without their payload (it may hold personal data).
+struct Brief<'a>(&'a ApiError);
+
+impl fmt::Display for Brief<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            ApiError::Validation(problems) => {
+                let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+                write!(f, "validation failed on {fields:?}")
+            }
+            ApiError::BadJson(_) => f.write_str("bad json"),
+            other => write!(f, "{other}"),
+        }
+    }
+}

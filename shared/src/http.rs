@@ -1,0 +1,96 @@
+//! The middleware stack every host shares (Lambda, `wisphub-local`, tests) and the Lambda runner.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use lambda_http::request::RequestContext;
+use tower::{Layer, ServiceBuilder};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::wisphub::UpstreamError;
+
+/// Largest accepted request body (API.md §1: 413 above it).
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The served application: the routers behind the shared stack, slash-insensitive.
+pub type App = NormalizePath<Router>;
+
+/// Wraps a function's router (or the merge of several) in the shared stack, outermost first:
+/// slash trimming (it must wrap the router: inside, it would run after routing), request id,
+/// trace, CORS, catch-panic, the request budget, and the body limit.
+pub fn stack(router: Router, config: &Config) -> App {
+    let request_id = HeaderName::from_static("x-request-id");
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), GatewayRequestId))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(DefaultOnResponse::new().level(Level::INFO)))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(cors(&config.cors_origins))
+        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
+        .layer(middleware::from_fn_with_state(config.request_budget, request_budget))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    let router = router
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(layers);
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// Runs the stacked application as a Lambda function behind an HTTP API (payload v2).
+pub async fn run_on_lambda(app: App) -> Result<(), lambda_http::Error> {
+    lambda_http::run(app).await
+}
+
+/// The same CORS answer as the template's `CorsConfiguration`: listed origins only, credentials allowed.
+pub fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([HeaderName::from_static("x-request-id"), axum::http::header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// API Gateway's request id when deployed, a fresh UUID otherwise.
+#[derive(Clone, Copy)]
+struct GatewayRequestId;
+
+impl MakeRequestId for GatewayRequestId {
+    fn make_request_id<B>(&mut self, request: &Request<B>) -> Option<RequestId> {
+        let gateway_id = match request.extensions().get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+            _ => None,
+        };
+        let id = gateway_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// The span logs the route template, never the raw path: paths carry phone numbers and documents.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
+    let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), route, request_id)
+}
+
+/// Starts the request's budget (the WispHub client keeps within it) and guards it from outside,
+/// so no request outlives API Gateway's patience even if something else hangs.
+async fn request_budget(State(budget): State<Duration>, request: Request, next: Next) -> Response {
+    let guard = budget + Duration::from_secs(1);
+    match tokio::time::timeout(guard, crate::budget::within(budget, next.run(request))).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Upstream(UpstreamError::Timeout).into_response(),
+    }
+}

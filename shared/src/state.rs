@@ -1,0 +1,28 @@
+//! `AppState`: what every handler can reach, built once per process.
+
+use std::sync::Arc;
+
+use crate::auth::Tokens;
+use crate::config::Config;
+use crate::store::Store;
+use crate::wisphub::{WispHub, WispHubSettings};
+
+/// Configuration, the shared store, the WispHub client and the token keys; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub wisphub: WispHub,
+    pub tokens: Arc<Tokens>,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
+        AppState {
+            wisphub: WispHub::new(WispHubSettings::from_config(&config)),
+            tokens: Arc::new(Tokens::from_config(&config)),
+            config: Arc::new(config),
+            store,
+        }
+    }
+}

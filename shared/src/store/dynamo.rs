@@ -1,0 +1,287 @@
+//! The DynamoDB store: one table (`pk`/`sk`, TTL on `expires_at`), conditional writes for every race,
+//! and expired items treated as absent because DynamoDB's TTL deletes them days late.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
+    ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+};
+
+use super::{Item, Store, StoreError};
+use crate::auth::now_secs;
+
+const PK: &str = "pk";
+const SK: &str = "sk";
+/// Every item sits under this sort key: the table keeps `sk` so it can grow without a migration.
+const SK_VALUE: &str = "#";
+const VALUE: &str = "value";
+const VERSION: &str = "version";
+const EXPIRES_AT: &str = "expires_at";
+/// A lost put-vs-increment race is retried this often before giving up.
+const INCREMENT_TRIES: usize = 5;
+const TABLE_ACTIVE_WAIT: Duration = Duration::from_secs(60);
+
+/// The `Store` on a DynamoDB table (or a DynamoDB-protocol server such as DynamoDB Local).
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    /// Wraps a client built once by the caller.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// Builds a client from the default AWS configuration, pointed at `endpoint` when given
+    /// (the SDK also honours `AWS_ENDPOINT_URL_DYNAMODB` by itself).
+    pub async fn connect(table: impl Into<String>, endpoint: Option<&str>) -> Self {
+        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(&config);
+        if let Some(endpoint) = endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        Self::new(Client::from_conf(builder.build()), table)
+    }
+
+    /// Creates the table with TTL on `expires_at` unless it exists, and waits until it is usable.
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let attribute = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
+        let key = |name: &str, key_type| KeySchemaElement::builder().attribute_name(name).key_type(key_type).build();
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .attribute_definitions(attribute(PK).map_err(built)?)
+            .attribute_definitions(attribute(SK).map_err(built)?)
+            .key_schema(key(PK, KeyType::Hash).map_err(built)?)
+            .key_schema(key(SK, KeyType::Range).map_err(built)?)
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {}
+            Err(err) => return Err(unavailable("create_table", &err)),
+        }
+        self.wait_until_active().await?;
+        self.enable_ttl().await
+    }
+
+    async fn wait_until_active(&self) -> Result<(), StoreError> {
+        let deadline = tokio::time::Instant::now() + TABLE_ACTIVE_WAIT;
+        loop {
+            let described = self.client.describe_table().table_name(&self.table).send().await;
+            let described = described.map_err(|err| unavailable("describe_table", &err))?;
+            if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(StoreError::Unavailable("describe_table: table not active in time".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Enabling TTL twice is an error in DynamoDB, so look first; a concurrent enable is fine too.
+    async fn enable_ttl(&self) -> Result<(), StoreError> {
+        if self.ttl_enabled().await? {
+            return Ok(());
+        }
+        let spec = TimeToLiveSpecification::builder().attribute_name(EXPIRES_AT).enabled(true).build().map_err(built)?;
+        let updated = self.client.update_time_to_live().table_name(&self.table).time_to_live_specification(spec).send().await;
+        match updated {
+            Ok(_) => Ok(()),
+            Err(_) if self.ttl_enabled().await? => Ok(()),
+            Err(err) => Err(unavailable("update_time_to_live", &err)),
+        }
+    }
+
+    async fn ttl_enabled(&self) -> Result<bool, StoreError> {
+        let described = self.client.describe_time_to_live().table_name(&self.table).send().await;
+        let described = described.map_err(|err| unavailable("describe_time_to_live", &err))?;
+        let status = described.time_to_live_description().and_then(|d| d.time_to_live_status());
+        Ok(matches!(status, Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)))
+    }
+
+    /// Writes a whole record, provided `when` holds for the record it replaces.
+    async fn put(&self, key: &str, value: AttributeValue, version: u64, expires_at: u64, when: When) -> Result<(), StoreError> {
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(key))
+            .item(SK, s(SK_VALUE))
+            .item(VALUE, value)
+            .item(VERSION, n(version))
+            .item(EXPIRES_AT, n(expires_at))
+            .expression_attribute_names("#exp", EXPIRES_AT)
+            .expression_attribute_values(":now", n(now_secs()));
+        let request = match when {
+            When::AbsentOrExpired => request
+                .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
+                .expression_attribute_names("#pk", PK),
+            When::LiveAt(expected) => request
+                .condition_expression("#version = :v AND #exp > :now")
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_values(":v", n(expected)),
+        };
+        request.send().await.map(|_| ()).map_err(|err| {
+            if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                StoreError::ConditionFailed
+            } else {
+                unavailable("put_item", &err)
+            }
+        })
+    }
+
+    /// Adds one to a live counter, keeping its expiry; `ConditionFailed` when absent or expired.
+    async fn add_one(&self, key: &str) -> Result<u64, StoreError> {
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(key))
+            .key(SK, s(SK_VALUE))
+            .update_expression("ADD #value :one, #version :one")
+            .condition_expression("attribute_exists(#pk) AND #exp > :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#value", VALUE)
+            .expression_attribute_names("#version", VERSION)
+            .expression_attribute_names("#exp", EXPIRES_AT)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now_secs()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|err| {
+                if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                    StoreError::ConditionFailed
+                } else {
+                    unavailable("update_item", &err)
+                }
+            })?;
+        let attributes = updated.attributes().ok_or_else(|| corrupt(key, VALUE))?;
+        number(attributes, VALUE).ok_or_else(|| corrupt(key, VALUE))
+    }
+}
+
+/// The condition a whole-record write needs on the record it replaces.
+enum When {
+    AbsentOrExpired,
+    LiveAt(u64),
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn get(&self, key: &str) -> Result<Option<Item>, StoreError> {
+        let got = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(key))
+            .key(SK, s(SK_VALUE))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| unavailable("get_item", &err))?;
+        let Some(attributes) = got.item() else { return Ok(None) };
+        let expires_at = number(attributes, EXPIRES_AT).ok_or_else(|| corrupt(key, EXPIRES_AT))?;
+        if expires_at <= now_secs() {
+            return Ok(None);
+        }
+        // Counters keep their count as a number so `ADD` works; callers always see a decimal string.
+        let value = match attributes.get(VALUE) {
+            Some(AttributeValue::S(value)) | Some(AttributeValue::N(value)) => value.clone(),
+            _ => return Err(corrupt(key, VALUE)),
+        };
+        let version = number(attributes, VERSION).ok_or_else(|| corrupt(key, VERSION))?;
+        Ok(Some(Item { value, version, expires_at }))
+    }
+
+    async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
+        self.put(key, s(value), 1, expires_at, When::AbsentOrExpired).await
+    }
+
+    async fn update_if_version(
+        &self,
+        key: &str,
+        version: u64,
+        value: &str,
+        expires_at: u64,
+    ) -> Result<(), StoreError> {
+        self.put(key, s(value), version + 1, expires_at, When::LiveAt(version)).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(key))
+            .key(SK, s(SK_VALUE))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| unavailable("delete_item", &err))
+    }
+
+    async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError> {
+        for _ in 0..INCREMENT_TRIES {
+            match self.add_one(key).await {
+                Err(StoreError::ConditionFailed) => {}
+                counted => return counted,
+            }
+            match self.put(key, n(1), 1, expires_at, When::AbsentOrExpired).await {
+                Ok(()) => return Ok(1),
+                // Another caller started the window first: add to theirs.
+                Err(StoreError::ConditionFailed) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Err(StoreError::Unavailable("increment: too much contention".into()))
+    }
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn number(attributes: &HashMap<String, AttributeValue>, name: &str) -> Option<u64> {
+    attributes.get(name)?.as_n().ok()?.parse().ok()
+}
+
+/// Names the key's kind (`PING`, `IDEM`, ...) but not the rest of the key, which may be personal data.
+fn corrupt(key: &str, attribute: &str) -> StoreError {
+    let kind = key.split('#').next().unwrap_or_default();
+    StoreError::Corrupt(format!("{kind} item: bad or missing `{attribute}`"))
+}
+
+/// The error code or failure kind only: SDK messages may echo request content.
+fn unavailable<E: ProvideErrorMetadata, R>(operation: &str, err: &SdkError<E, R>) -> StoreError {
+    let reason = match err {
+        SdkError::ServiceError(_) => err.code().unwrap_or("unknown service error"),
+        SdkError::TimeoutError(_) => "timeout",
+        SdkError::DispatchFailure(_) => "unreachable",
+        SdkError::ResponseError(_) => "unreadable response",
+        SdkError::ConstructionFailure(_) => "request not built",
+        _ => "unknown failure",
+    };
+    StoreError::Unavailable(format!("{operation}: {reason}"))
+}
+
+fn built(err: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Unavailable(format!("request not built: {err}"))
+}

@@ -1,0 +1,71 @@
+//! The store port: small string-keyed records with an expiry, shared by every instance
+//! (DynamoDB when deployed, memory locally). Expired records read as absent everywhere.
+
+use async_trait::async_trait;
+
+mod dynamo;
+mod memory;
+
+pub use dynamo::DynamoStore;
+pub use memory::MemoryStore;
+
+/// A stored record. `version` grows by one on every write, for optimistic updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub value: String,
+    pub version: u64,
+    /// Unix seconds after which the record counts as absent.
+    pub expires_at: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The write's condition did not hold: someone else got there first.
+    #[error("condition failed")]
+    ConditionFailed,
+    /// The store could not be reached or refused the call.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A record exists but cannot be read back as we wrote it.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// The verbs every stateful rule is built from (ping tasks, idempotency, locks, attempt counters).
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The live record under `key`, if any.
+    async fn get(&self, key: &str) -> Result<Option<Item>, StoreError>;
+    /// Writes version 1 unless a live record exists (`ConditionFailed` then).
+    async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError>;
+    /// Replaces the record only if it is live and still at `version` (`ConditionFailed` otherwise).
+    async fn update_if_version(&self, key: &str, version: u64, value: &str, expires_at: u64)
+    -> Result<(), StoreError>;
+    /// Removes the record; absent is fine.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Adds one to a counter and returns the new count. A missing or expired counter restarts at 1
+    /// and expires at `expires_at`; a live one keeps its expiry (a fixed window).
+    async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError>;
+}
+
+/// Keys of the single table, in one place (ARCHITECTURE.md §State).
+pub mod keys {
+    pub fn ping_task(task_id: &str) -> String {
+        format!("PING#{task_id}")
+    }
+    pub fn running_ping(service_id: i64) -> String {
+        format!("PINGSVC#{service_id}")
+    }
+    pub fn idempotency(key: &str) -> String {
+        format!("IDEM#{key}")
+    }
+    pub fn zone_lock(zone_id: i64) -> String {
+        format!("ZONELOCK#{zone_id}")
+    }
+    pub fn login_attempts(subject: &str) -> String {
+        format!("ATTEMPT#login#{subject}")
+    }
+    pub fn verify_attempts(service_id: i64) -> String {
+        format!("ATTEMPT#verify#{service_id}")
+    }
+}

@@ -1,0 +1,20 @@
+//! Logging set-up: JSON lines under Lambda (CloudWatch), readable lines locally. Level from `RUST_LOG`.
+
+use tracing_subscriber::EnvFilter;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy)]
+pub enum LogFormat {
+    Json,
+    Readable,
+}
+
+/// Installs the global subscriber once; later calls are ignored (tests call it repeatedly).
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).without_time().try_init(),
+        LogFormat::Readable => builder.compact().try_init(),
+    };
+}

@@ -1,0 +1,264 @@
+//! The WispHub client: `Api-Key`, per-call timeout inside the request budget, GET retries with
+//! jittered backoff, limit/offset paging with bounded concurrency, typed errors, one trace per call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use futures::{StreamExt, TryStreamExt, stream};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::{Route, UpstreamError};
+use crate::budget;
+use crate::config::Config;
+
+/// Retries after the first attempt of an idempotent GET.
+const MAX_GET_RETRIES: u32 = 2;
+/// Below this much budget a call is not worth starting.
+const MIN_CALL_TIME: Duration = Duration::from_millis(100);
+
+/// How to reach and treat the tenant.
+#[derive(Debug, Clone)]
+pub struct WispHubSettings {
+    pub base_url: String,
+    pub api_key: Option<SecretString>,
+    pub timeout: Duration,
+    pub budget: Duration,
+    pub concurrency: usize,
+    pub page_size: usize,
+}
+
+impl WispHubSettings {
+    pub fn from_config(config: &Config) -> Self {
+        WispHubSettings {
+            base_url: config.wisphub_api_url.clone(),
+            api_key: config.wisphub_api_key.clone(),
+            timeout: config.wisphub_timeout,
+            budget: config.request_budget,
+            concurrency: config.wisphub_concurrency,
+            page_size: config.wisphub_page_size,
+        }
+    }
+}
+
+/// A POST or PUT body. WispHub takes JSON everywhere and multipart where its web forms do.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Json(Value),
+    Multipart(Vec<(&'static str, String)>),
+}
+
+/// The status and decoded body of a write (2xx or a 4xx with its DRF reasons).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+/// The one way to WispHub; cheap to clone, built once per process.
+#[derive(Clone)]
+pub struct WispHub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    settings: WispHubSettings,
+}
+
+impl WispHub {
+    pub fn new(settings: WispHubSettings) -> Self {
+        let http = reqwest::Client::builder()
+            // A redirect from WispHub is a wrong-slash 301 or an http:// link: never follow either.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(2))
+            .user_agent(concat!("wisphub-api/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        WispHub { inner: Arc::new(Inner { http, settings }) }
+    }
+
+    pub fn settings(&self) -> &WispHubSettings {
+        &self.inner.settings
+    }
+
+    /// One JSON document from a GET route; `None` when WispHub answers 404.
+    pub async fn get(&self, route: &Route, query: &[(&str, String)]) -> Result<Option<Value>, UpstreamError> {
+        let mut attempt = 0;
+        loop {
+            let result = self.call(Method::GET, route, query, None).await.and_then(|(status, body)| {
+                match status {
+                    StatusCode::NOT_FOUND => Ok(None),
+                    s if s.is_success() => decode(&body).map(Some),
+                    s => Err(UpstreamError::BadStatus(s.as_u16())),
+                }
+            });
+            match result {
+                Err(e) if e.is_transient() && attempt < MAX_GET_RETRIES => {
+                    attempt += 1;
+                    let pause = backoff(attempt);
+                    if budget::remaining(self.settings().budget) < pause + MIN_CALL_TIME {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Every record of a paged list: the first page tells the count, the other offsets are computed
+    /// by us (WispHub's `next` is an `http://` link) and fetched with bounded concurrency.
+    /// A record that does not decode is skipped and logged.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        filters: &[(&str, String)],
+    ) -> Result<Vec<T>, UpstreamError> {
+        let size = self.settings().page_size.max(1);
+        let (count, first) = self.page(route, filters, size, 0).await?;
+        // WispHub may cap `limit` silently: step by what it really returned.
+        let step = if first.len() < size && first.len() < count { first.len().max(1) } else { size };
+        let offsets: Vec<usize> = (1..count.div_ceil(step)).map(|page| page * step).collect();
+        let rest: Vec<Vec<Value>> = stream::iter(offsets)
+            .map(|offset| async move { self.page(route, filters, step, offset).await.map(|(_, rows)| rows) })
+            .buffered(self.settings().concurrency)
+            .try_collect()
+            .await?;
+        let rows = first.into_iter().chain(rest.into_iter().flatten());
+        Ok(decode_records(route, rows))
+    }
+
+    /// The records of a filtered list that really match: WispHub ignores filters it does not know
+    /// (and then sends its whole list), so each record is checked.
+    pub async fn find<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        filters: &[(&str, String)],
+        matches: impl Fn(&T) -> bool,
+    ) -> Result<Vec<T>, UpstreamError> {
+        Ok(self.list(route, filters).await?.into_iter().filter(|record| matches(record)).collect())
+    }
+
+    /// A POST or PUT, sent once: a write is never retried blindly (it may have happened).
+    pub async fn send(&self, method: Method, route: &Route, payload: Payload) -> Result<Answer, UpstreamError> {
+        let (status, body) = self.call(method, route, &[], Some(payload)).await?;
+        let body = if body.is_empty() { Value::Null } else { decode(&body)? };
+        Ok(Answer { status, body })
+    }
+
+    async fn page(
+        &self,
+        route: &Route,
+        filters: &[(&str, String)],
+        limit: usize,
+        offset: usize,
+    ) -> Result<(usize, Vec<Value>), UpstreamError> {
+        let mut query = filters.to_vec();
+        query.push(("limit", limit.to_string()));
+        query.push(("offset", offset.to_string()));
+        let page = self.get(route, &query).await?.ok_or(UpstreamError::BadStatus(404))?;
+        match page {
+            Value::Array(rows) => Ok((rows.len(), rows)),
+            Value::Object(mut page) => {
+                let rows = match page.remove("results") {
+                    Some(Value::Array(rows)) => rows,
+                    _ => return Err(UpstreamError::Garbage("a page without results".into())),
+                };
+                let count = page.get("count").and_then(super::model::lenient_count).unwrap_or(rows.len());
+                Ok((count, rows))
+            }
+            _ => Err(UpstreamError::Garbage("a page that is not an object".into())),
+        }
+    }
+
+    /// One HTTP exchange within the budget, traced by route template, status and time only.
+    async fn call(
+        &self,
+        method: Method,
+        route: &Route,
+        query: &[(&str, String)],
+        payload: Option<Payload>,
+    ) -> Result<(StatusCode, bytes::Bytes), UpstreamError> {
+        let settings = self.settings();
+        let time_left = budget::remaining(settings.budget);
+        if time_left < MIN_CALL_TIME {
+            return Err(UpstreamError::BudgetExhausted);
+        }
+        let url = format!("{}{}", settings.base_url, route.path());
+        let mut request = self.inner.http.request(method.clone(), url).timeout(settings.timeout.min(time_left));
+        if let Some(key) = &settings.api_key {
+            request = request.header("Authorization", format!("Api-Key {}", key.expose_secret()));
+        }
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        request = match payload {
+            Some(Payload::Json(body)) => request.json(&body),
+            Some(Payload::Multipart(fields)) => {
+                let form = fields.into_iter().fold(reqwest::multipart::Form::new(), |form, (k, v)| form.text(k, v));
+                request.multipart(form)
+            }
+            None => request,
+        };
+        let started = Instant::now();
+        let result = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        }
+        .await;
+        let ms = started.elapsed().as_millis() as u64;
+        let route_template = route.template();
+        match result {
+            Ok((status, body)) => {
+                tracing::info!(target: "wisphub", %method, route = route_template, status = status.as_u16(), ms, "upstream call");
+                match status {
+                    StatusCode::FORBIDDEN => Err(UpstreamError::KeyRefused),
+                    s if s.is_redirection() => Err(UpstreamError::BadStatus(s.as_u16())),
+                    s if s.is_server_error() => Err(UpstreamError::BadStatus(s.as_u16())),
+                    s => Ok((s, body)),
+                }
+            }
+            Err(e) => {
+                let error = if e.is_timeout() {
+                    UpstreamError::Timeout
+                } else {
+                    // reqwest's message would carry the URL; keep only the kind.
+                    UpstreamError::Unreachable(if e.is_connect() { "connect".into() } else { "transport".into() })
+                };
+                tracing::warn!(target: "wisphub", %method, route = route_template, ms, error = %error, "upstream call failed");
+                Err(error)
+            }
+        }
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 150.0 * f64::from(1u32 << attempt.min(4));
+    Duration::from_millis((base * rand::random_range(0.5..1.5)) as u64)
+}
+
+fn decode(body: &[u8]) -> Result<Value, UpstreamError> {
+    serde_json::from_slice(body).map_err(|_| {
+        let looks_html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        UpstreamError::Garbage(if looks_html { "an HTML page".into() } else { "undecodable body".into() })
+    })
+}
+
+/// Decodes each row on its own; a malformed one is logged by field path (never its content) and skipped.
+fn decode_records<T: DeserializeOwned>(route: &Route, rows: impl Iterator<Item = Value>) -> Vec<T> {
+    rows.enumerate()
+        .filter_map(|(index, row)| match serde_path_to_error::deserialize::<_, T>(row) {
+            Ok(record) => Some(record),
+            Err(e) => {
+                tracing::warn!(target: "wisphub", route = route.template(), index, field = %e.path(), "malformed record skipped");
+                None
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,135 @@
+//! The tenant's data: clients, tickets, plans and tasks, built once from the seed.
+
+pub(crate) mod catalog;
+pub(crate) mod client;
+mod demo;
+mod generator;
+pub(crate) mod ping;
+pub(crate) mod ticket_form;
+pub(crate) mod tickets;
+
+use std::collections::HashMap;
+
+use chrono::{Duration, Utc};
+use serde_json::Value;
+
+use client::Client;
+use ping::PingTask;
+use ticket_form::NewTicket;
+use tickets::Ticket;
+
+/// Generated services the ticket history refers to (zones 4..9 need a few each).
+const TICKET_SERVICES: usize = 53;
+
+pub(crate) struct Data {
+    /// Sorted by service id: demo 1001..1007, then generated 2001 upward.
+    pub clients: Vec<Client>,
+    index: HashMap<i64, usize>,
+    /// Sorted by id; created tickets are appended.
+    pub tickets: Vec<Ticket>,
+    created: Vec<i64>,
+    pub plans: Vec<catalog::Plan>,
+    pub tasks: HashMap<String, PingTask>,
+    failures: usize,
+}
+
+impl Data {
+    /// `clients` is the total record count; the 7 demo records are always there.
+    pub(crate) fn new(seed: u64, clients: usize) -> Data {
+        let wanted = clients.max(7) - 7;
+        let mut all = demo::demo_clients();
+        all.extend(generator::generate(seed, wanted.max(TICKET_SERVICES)));
+        let tickets = tickets::seed(&all);
+        // The ticket history may mention services beyond a small client count, like tickets of deleted clients.
+        all.truncate(7 + wanted);
+        let index = all.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        Data {
+            clients: all,
+            index,
+            tickets,
+            created: Vec::new(),
+            plans: catalog::plans(),
+            tasks: HashMap::new(),
+            failures: 0,
+        }
+    }
+
+    pub(crate) fn client(&self, id: i64) -> Option<&Client> {
+        self.index.get(&id).map(|&i| &self.clients[i])
+    }
+
+    pub(crate) fn client_mut(&mut self, id: i64) -> Option<&mut Client> {
+        self.index.get(&id).map(|&i| &mut self.clients[i])
+    }
+
+    pub(crate) fn ticket(&self, id: i64) -> Option<&Ticket> {
+        self.tickets.binary_search_by_key(&id, |t| t.id).ok().map(|i| &self.tickets[i])
+    }
+
+    /// Stores a validated ticket; `servicio` is filled from the current client record.
+    pub(crate) fn create_ticket(&mut self, new: NewTicket) -> Value {
+        let id = self.tickets.last().map_or(tickets::FIRST_TICKET_ID, |t| t.id + 1);
+        let now = Utc::now().naive_utc() - Duration::hours(5);
+        let ticket = Ticket {
+            id,
+            asunto: new.asunto,
+            descripcion: new.descripcion,
+            estado: new.estado,
+            prioridad: new.prioridad,
+            fecha_inicio: new.fecha_inicio,
+            fecha_final: new.fecha_final,
+            creado: now,
+            tecnico: Some(new.tecnico),
+            departamento: new.departamento,
+            origen_reporte: new.origen_reporte,
+            servicio: self.client(new.servicio).map(Client::ticket_service),
+            respuestas: Vec::new(),
+        };
+        let read = ticket.read();
+        self.tickets.push(ticket);
+        self.created.push(id);
+        read
+    }
+
+    pub(crate) fn created_tickets(&self) -> Vec<Value> {
+        self.created.iter().filter_map(|id| self.ticket(*id)).map(Ticket::read).collect()
+    }
+
+    /// Starts a ping task for a known service and returns its id.
+    pub(crate) fn start_ping(&mut self, service_id: i64, pings: u32, task_id: String) -> Option<String> {
+        let host = self.client(service_id)?.ip.clone();
+        let scenario = ping::Scenario::for_service(service_id, self.failures);
+        if matches!(scenario, ping::Scenario::Failure { .. }) {
+            self.failures += 1;
+        }
+        self.tasks.insert(task_id.clone(), PingTask::new(scenario, host, pings));
+        Some(task_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_count_includes_the_demo_records() {
+        let data = Data::new(7, 60);
+        assert_eq!(data.clients.len(), 60);
+        assert_eq!(data.clients[0].id, 1001);
+        assert_eq!(data.clients[7].id, 2001);
+        assert!(data.client(2053).is_some() && data.client(2054).is_none());
+    }
+
+    #[test]
+    fn ten_clients_still_get_the_full_ticket_history() {
+        let data = Data::new(7, 10);
+        assert_eq!((data.clients.len(), data.tickets.len()), (10, 260));
+    }
+
+    #[test]
+    fn fifty_thousand_clients_build() {
+        let data = Data::new(7, 50_000);
+        assert_eq!(data.clients.len(), 50_000);
+        assert_eq!(data.clients.last().map(|c| c.id), Some(2001 + 49_992));
+    }
+}

@@ -1,0 +1,223 @@
+//! Tickets: the stored form, the read shape (labels, nested `servicio`), and the seeded history
+//! shaped for zone-limit tests.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use serde_json::{Value, json};
+
+use super::catalog::{self, PRIORITIES, TICKET_STATES};
+use super::client::Client;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Respuesta {
+    pub respuesta: String,
+    pub fecha: NaiveDateTime,
+    pub usuario: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Ticket {
+    pub id: i64,
+    pub asunto: String,
+    pub descripcion: String,
+    pub estado: u8,
+    pub prioridad: u8,
+    pub fecha_inicio: NaiveDateTime,
+    pub fecha_final: NaiveDateTime,
+    /// Bogotá wall-clock time.
+    pub creado: NaiveDateTime,
+    pub tecnico: Option<i64>,
+    pub departamento: String,
+    pub origen_reporte: String,
+    /// Snapshot of the service when the ticket was made; None on old orphaned tickets.
+    pub servicio: Option<Value>,
+    pub respuestas: Vec<Respuesta>,
+}
+
+/// The write format WispHub wants for ticket dates, also used when reading them back.
+pub(crate) const TICKET_DATE_FORMAT: &str = "%d/%m/%Y %H:%M";
+
+fn wall(t: &NaiveDateTime) -> String {
+    t.format(TICKET_DATE_FORMAT).to_string()
+}
+
+fn iso(t: &NaiveDateTime) -> String {
+    // Django with USE_TZ renders aware datetimes in the tenant zone (Bogotá is UTC-5, no DST).
+    format!("{}-05:00", t.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+impl Ticket {
+    pub(crate) fn read(&self) -> Value {
+        let staff = self.tecnico.and_then(catalog::staff);
+        json!({
+            "id_ticket": self.id,
+            "asunto": self.asunto,
+            "descripcion": self.descripcion,
+            "estado": catalog::label(&TICKET_STATES, self.estado),
+            "prioridad": catalog::label(&PRIORITIES, self.prioridad),
+            "fecha_inicio": wall(&self.fecha_inicio),
+            "fecha_estimada_inicio": wall(&self.fecha_inicio),
+            "fecha_estimada_fin": wall(&self.fecha_final),
+            "fecha_fin": wall(&self.fecha_final),
+            "fecha_creacion": iso(&self.creado),
+            "tecnico": staff.map(|s| s.2),
+            "email_tecnico": staff.map(|s| s.3),
+            "departamento": self.departamento,
+            "origen_reporte": self.origen_reporte,
+            "servicio": self.servicio,
+        })
+    }
+
+    /// The detail route adds the replies, oldest first.
+    pub(crate) fn detail(&self) -> Value {
+        let mut value = self.read();
+        let respuestas: Vec<Value> = self
+            .respuestas
+            .iter()
+            .map(|r| json!({ "respuesta": r.respuesta, "fecha": iso(&r.fecha), "usuario": r.usuario }))
+            .collect();
+        value["respuestas"] = Value::Array(respuestas);
+        value
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.estado <= 2
+    }
+
+    pub(crate) fn zone_id(&self) -> Option<i64> {
+        self.servicio.as_ref()?.get("zona")?.get("id")?.as_i64()
+    }
+}
+
+/// Position (index from 0, ticket id = 5001 + index) → service of the deliberately placed open tickets.
+const ZONE_1_OPEN: [(usize, i64, u8); 3] = [(17, 1001, 1), (131, 1003, 2), (247, 1007, 1)];
+const ZONE_2_OPEN: [(usize, i64, u8); 2] = [(60, 1002, 2), (190, 1006, 1)];
+/// Orphaned tickets (`servicio: null`), with whether they are still open.
+const ORPHANS: [(usize, bool); 6] = [(30, true), (75, false), (110, false), (150, true), (200, false), (230, true)];
+
+pub(crate) const FIRST_TICKET_ID: i64 = 5001;
+const SEEDED_TICKETS: usize = 260;
+
+const DESCRIPTIONS: [&str; 5] = [
+    "El cliente reporta que no navega desde la mañana.",
+    "La conexión se cae varias veces al día.",
+    "Solicita revisión del equipo en casa.",
+    "Velocidad muy por debajo del plan contratado.",
+    "Se reporta por WhatsApp, pide visita en la tarde.",
+];
+
+/// ~260 tickets: most closed; open ones are exactly 3 in zone 1, 2 in zone 2, none in zone 3 and
+/// ~140 across zones 4..9. `services` must hold the demo records and the first ≥ 53 generated ones.
+pub(crate) fn seed(services: &[Client]) -> Vec<Ticket> {
+    let by_id: HashMap<i64, &Client> = services.iter().map(|c| (c.id, c)).collect();
+    let far_zones: Vec<&Client> = services.iter().filter(|c| c.zona >= 4).collect();
+    // Closed tickets can sit anywhere: they never count against a zone.
+    let anywhere: Vec<&Client> = services.iter().collect();
+    let subjects = catalog::tenant_subjects();
+    let anchor = NaiveDate::from_ymd_opt(2026, 4, 30).and_then(|d| d.and_hms_opt(9, 0, 0)).unwrap_or_default();
+    let (mut open_n, mut closed_n) = (0usize, 0usize);
+
+    (0..SEEDED_TICKETS)
+        .map(|i| {
+            let placed = ZONE_1_OPEN.iter().chain(&ZONE_2_OPEN).find(|p| p.0 == i);
+            let orphan = ORPHANS.iter().find(|o| o.0 == i);
+            let (service, estado): (Option<&Client>, u8) = match (i, placed, orphan) {
+                (_, Some(&(_, id, estado)), _) => (by_id.get(&id).copied(), estado),
+                (_, _, Some(&(_, open))) => (None, if open { 1 } else { 3 }),
+                (0, ..) => (by_id.get(&1001).copied(), 3),
+                (1, ..) => (by_id.get(&1002).copied(), 4),
+                (2, ..) => (by_id.get(&1004).copied(), 3),
+                _ if i % 7 < 4 && !far_zones.is_empty() => {
+                    open_n += 1;
+                    (Some(far_zones[open_n % far_zones.len()]), if open_n % 5 == 4 { 2 } else { 1 })
+                }
+                _ => {
+                    closed_n += 1;
+                    (anywhere.get(closed_n % anywhere.len().max(1)).copied(), if closed_n % 3 == 0 { 4 } else { 3 })
+                }
+            };
+            let asunto = if i == 0 { "Internet Lento" } else { subjects[i % subjects.len()] };
+            let creado = anchor - Duration::hours(17 * (SEEDED_TICKETS - 1 - i) as i64);
+            let descripcion = if i == 2 {
+                "<p>El cliente reporta <b>intermitencia</b> desde ayer.<br>Revisar la antena.</p>".to_string()
+            } else {
+                DESCRIPTIONS[i % DESCRIPTIONS.len()].to_string()
+            };
+            Ticket {
+                id: FIRST_TICKET_ID + i as i64,
+                asunto: asunto.to_string(),
+                descripcion,
+                estado,
+                prioridad: catalog::default_priority(asunto),
+                fecha_inicio: creado,
+                fecha_final: creado + Duration::days(3),
+                creado,
+                tecnico: if estado > 2 && i % 11 == 5 { None } else { Some(if i % 2 == 0 { 7 } else { 8 }) },
+                departamento: "Soporte Técnico".into(),
+                origen_reporte: ["oficina", "whatsapp", "llamada"][i % 3].into(),
+                servicio: service.map(Client::ticket_service),
+                respuestas: respuestas(i, estado, creado),
+            }
+        })
+        .collect()
+}
+
+fn respuestas(i: usize, estado: u8, creado: NaiveDateTime) -> Vec<Respuesta> {
+    let reply = |text: &str, hours: i64| Respuesta {
+        respuesta: text.to_string(),
+        fecha: creado + Duration::hours(hours),
+        usuario: "tecnico1".to_string(),
+    };
+    match i {
+        0 => vec![
+            reply("Se agenda visita técnica para revisar la antena.", 2),
+            reply("Se cambió el conector RJ45; el cliente confirma servicio estable.", 26),
+        ],
+        1 => Vec::new(),
+        _ if estado > 2 && i % 4 == 0 => vec![reply("Se reinició el equipo y el servicio quedó estable.", 5)],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{demo, generator};
+
+    fn seeded() -> Vec<Ticket> {
+        let mut services = demo::demo_clients();
+        services.extend(generator::generate(7, 53));
+        seed(&services)
+    }
+
+    fn open_in_zone(tickets: &[Ticket], zone: i64) -> usize {
+        tickets.iter().filter(|t| t.is_open() && t.zone_id() == Some(zone)).count()
+    }
+
+    #[test]
+    fn zone_1_has_3_open_zone_2_has_2_and_zone_3_none() {
+        let tickets = seeded();
+        assert_eq!(tickets.len(), 260);
+        assert_eq!((open_in_zone(&tickets, 1), open_in_zone(&tickets, 2), open_in_zone(&tickets, 3)), (3, 2, 0));
+    }
+
+    #[test]
+    fn far_zones_hold_about_140_open_and_new_tickets_span_three_pages_of_50() {
+        let tickets = seeded();
+        let far: usize = (4..=9).map(|z| open_in_zone(&tickets, z)).sum();
+        assert!((130..=150).contains(&far), "{far} open in zones 4..9");
+        let nuevos = tickets.iter().filter(|t| t.estado == 1).count();
+        assert!(nuevos > 100, "{nuevos} tickets Nuevo");
+    }
+
+    #[test]
+    fn six_orphans_three_open_and_ticket_5001_has_two_replies() {
+        let tickets = seeded();
+        let orphans: Vec<_> = tickets.iter().filter(|t| t.servicio.is_none()).collect();
+        assert_eq!((orphans.len(), orphans.iter().filter(|t| t.is_open()).count()), (6, 3));
+        assert_eq!(tickets[0].respuestas.len(), 2);
+        assert!(tickets[0].respuestas[1].fecha > tickets[0].respuestas[0].fecha);
+        assert!(tickets[1].respuestas.is_empty());
+    }
+}

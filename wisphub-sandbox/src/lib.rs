@@ -1,0 +1,130 @@
+//! A WispHub look-alike speaking the Django REST Framework wire format, traps included
+//! (see `shared/spec/WISPHUB.md`), with demo data and faults that can be switched at runtime.
+
+mod body;
+pub mod cli;
+mod data;
+mod faults;
+mod log;
+mod paging;
+mod routes;
+mod state;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use faults::{Faults, ForcedFault};
+pub use log::RecordedRequest;
+pub use routes::router;
+pub use state::SandboxState;
+
+use tokio::net::TcpListener;
+
+/// The key the sandbox accepts unless told otherwise (WispHub shape: 8 chars, a dot, 32 chars).
+pub const DEFAULT_API_KEY: &str = "sandbox0.sandboxkey0000000000000000000000";
+
+/// What a sandbox serves and how badly it behaves.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// The only key answered with data; anything else gets 403.
+    pub api_key: String,
+    /// Total client records: the 7 demo records, then generated ones from 2001 upward.
+    pub clients: usize,
+    /// Drives the generator and the fault dice.
+    pub seed: u64,
+    pub faults: Faults,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            api_key: DEFAULT_API_KEY.to_string(),
+            clients: 60,
+            seed: 7,
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Handle on a running sandbox; clones share the same server and state.
+#[derive(Clone)]
+pub struct Sandbox {
+    url: String,
+    state: SandboxState,
+}
+
+/// Starts a sandbox on 127.0.0.1 with a free port, served by a background tokio task.
+pub async fn spawn(config: SandboxConfig) -> Sandbox {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0 for the sandbox");
+    let addr = listener.local_addr().expect("sandbox local address");
+    let state = SandboxState::new(config);
+    let app = router(state.clone());
+    tokio::spawn(async move {
+        // The server lives as long as the runtime; a test runtime ending stops it.
+        let _ = axum::serve(listener, app).await;
+    });
+    Sandbox {
+        url: format!("http://{addr}"),
+        state,
+    }
+}
+
+impl Sandbox {
+    /// Base URL without trailing slash; routes live under `/api/`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    pub fn api_key(&self) -> &str {
+        self.state.api_key()
+    }
+
+    pub fn state(&self) -> &SandboxState {
+        &self.state
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.set_faults(faults);
+    }
+
+    /// The next `n` requests, whatever their route, get `fault` before any dice are rolled.
+    pub fn force_next(&self, n: usize, fault: ForcedFault) {
+        self.state.force_next(n, fault);
+    }
+
+    /// Every request received, in arrival order (status 0 = not answered yet, e.g. a stall).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.log().requests()
+    }
+
+    /// Requests for one method and route template, e.g. `count("GET", "/api/tasks/{id}/")`.
+    pub fn count(&self, method: &str, route: &str) -> usize {
+        self.state.log().count(method, route)
+    }
+
+    pub fn total_requests(&self) -> usize {
+        self.state.log().total()
+    }
+
+    /// Highest number of requests being served at once, stalls included.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.log().max_in_flight()
+    }
+
+    pub fn reset_counters(&self) {
+        self.state.log().reset();
+    }
+
+    /// Tickets created through `POST /api/tickets/`, in read shape.
+    pub fn tickets_created(&self) -> Vec<serde_json::Value> {
+        self.state.tickets_created()
+    }
+
+    /// The stored list-shape record of one service, as `GET /api/clientes/` would show it.
+    pub fn client_record(&self, service_id: i64) -> Option<serde_json::Value> {
+        self.state.client_record(service_id)
+    }
+}

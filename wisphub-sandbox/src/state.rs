@@ -1,0 +1,114 @@
+//! Shared sandbox state: data, fault switches, fault dice and the request log.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+use crate::data::Data;
+use crate::faults::{self, Faults, ForcedFault};
+use crate::log::RequestLog;
+use crate::{SandboxConfig, faults::STALL};
+
+/// Cloneable handle on everything a request handler needs.
+#[derive(Clone)]
+pub struct SandboxState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api_key: String,
+    faults: Mutex<Faults>,
+    forced: Mutex<VecDeque<ForcedFault>>,
+    dice: Mutex<StdRng>,
+    ids: Mutex<StdRng>,
+    data: Mutex<Data>,
+    log: RequestLog,
+}
+
+/// What the fault stage decided for one request.
+pub(crate) enum Verdict {
+    Serve,
+    Stall,
+    Fail(axum::response::Response),
+}
+
+/// A poisoned lock only means another request panicked; the data is still usable for a test double.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SandboxState {
+    pub fn new(config: SandboxConfig) -> Self {
+        let data = Data::new(config.seed, config.clients);
+        SandboxState {
+            inner: Arc::new(Inner {
+                api_key: config.api_key,
+                faults: Mutex::new(config.faults),
+                forced: Mutex::new(VecDeque::new()),
+                dice: Mutex::new(StdRng::seed_from_u64(config.seed)),
+                // Task ids get their own stream so they never shift the fault dice.
+                ids: Mutex::new(StdRng::seed_from_u64(config.seed.wrapping_add(1))),
+                data: Mutex::new(data),
+                log: RequestLog::default(),
+            }),
+        }
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.inner.api_key
+    }
+
+    pub fn faults(&self) -> Faults {
+        lock(&self.inner.faults).clone()
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *lock(&self.inner.faults) = faults;
+    }
+
+    pub fn force_next(&self, n: usize, fault: ForcedFault) {
+        lock(&self.inner.forced).extend(std::iter::repeat_n(fault, n));
+    }
+
+    pub(crate) fn log(&self) -> &RequestLog {
+        &self.inner.log
+    }
+
+    pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
+        lock(&self.inner.data)
+    }
+
+    /// Forced queue first, then the dice in the documented order.
+    pub(crate) fn decide(&self) -> Verdict {
+        let forced = lock(&self.inner.forced).pop_front();
+        let mut dice = lock(&self.inner.dice);
+        let fault = forced.or_else(|| faults::roll(&self.faults(), &mut dice));
+        match fault {
+            None => Verdict::Serve,
+            Some(ForcedFault::Stall) => Verdict::Stall,
+            Some(fault) => Verdict::Fail(faults::fault_response(fault, faults::pick_5xx(&mut dice))),
+        }
+    }
+
+    pub(crate) fn stall_duration(&self) -> std::time::Duration {
+        STALL
+    }
+
+    /// A v4 UUID from the seeded stream, so runs with one seed hand out the same task ids.
+    pub(crate) fn new_task_id(&self) -> String {
+        let mut bytes = [0u8; 16];
+        lock(&self.inner.ids).fill_bytes(&mut bytes);
+        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    }
+
+    pub fn tickets_created(&self) -> Vec<serde_json::Value> {
+        self.data().created_tickets()
+    }
+
+    pub fn client_record(&self, service_id: i64) -> Option<serde_json::Value> {
+        let data = self.data();
+        serde_json::to_value(data.client(service_id)?.list_record()).ok()
+    }
+}
