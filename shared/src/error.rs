@@ -102,9 +102,7 @@ impl ApiError {
             ApiError::Forbidden => "Permiso insuficiente.".into(),
             ApiError::NotFound => "Not Found".into(),
             ApiError::MethodNotAllowed => "Method Not Allowed".into(),
-            ApiError::RequestInProgress => {
-                "Una solicitud con la misma Idempotency-Key todavía está en curso.".into()
-            }
+            ApiError::RequestInProgress => "Una solicitud con la misma Idempotency-Key todavía está en curso.".into(),
             ApiError::PayloadTooLarge => "El cuerpo de la solicitud supera el límite de 64 KiB.".into(),
             ApiError::Validation(problems) => {
                 let parts: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect();

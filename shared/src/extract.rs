@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -52,6 +52,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // A single-value path error does not name its parameter; the raw parameters do.
+        let only_name = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(raw) if raw.iter().count() == 1 => raw.iter().next().map(|(name, _)| name.to_owned()),
+            _ => None,
+        };
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => {
@@ -61,7 +66,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
                         FieldProblem::new(key.clone(), format!("debe ser de tipo {}", friendly_type(expected_type)))
                     }
                     ErrorKind::ParseError { expected_type, .. } => {
-                        FieldProblem::new("path", format!("debe ser de tipo {}", friendly_type(expected_type)))
+                        let name = only_name.unwrap_or_else(|| "path".into());
+                        FieldProblem::new(name, format!("debe ser de tipo {}", friendly_type(expected_type)))
                     }
                     other => FieldProblem::new("path", other.to_string()),
                 };

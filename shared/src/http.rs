@@ -1,5 +1,6 @@
 //! The middleware stack every host shares (Lambda, `wisphub-local`, tests) and the Lambda runner.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -33,8 +34,13 @@ pub fn stack(router: Router, config: &Config) -> App {
     let request_id = HeaderName::from_static("x-request-id");
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(request_id.clone(), GatewayRequestId))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(DefaultOnResponse::new().level(Level::INFO)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(middleware::from_fn_with_state(Arc::new(config.cors_origins.clone()), refuse_unlisted_origins))
         .layer(cors(&config.cors_origins))
         .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
         .layer(middleware::from_fn_with_state(config.request_budget, request_budget))
@@ -61,6 +67,25 @@ pub fn cors(origins: &[String]) -> CorsLayer {
         .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([HeaderName::from_static("x-request-id"), axum::http::header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))
+}
+
+/// tower-http's CORS layer still sends credentials/methods/headers to an unlisted origin;
+/// API Gateway sends nothing, so neither do we.
+async fn refuse_unlisted_origins(State(origins): State<Arc<Vec<String>>>, request: Request, next: Next) -> Response {
+    let unlisted = request
+        .headers()
+        .get(axum::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|origin| !origins.iter().any(|allowed| allowed == origin));
+    let mut response = next.run(request).await;
+    if unlisted {
+        let cors_headers: Vec<HeaderName> =
+            response.headers().keys().filter(|name| name.as_str().starts_with("access-control-")).cloned().collect();
+        for name in cors_headers {
+            response.headers_mut().remove(name);
+        }
+    }
+    response
 }
 
 /// API Gateway's request id when deployed, a fresh UUID otherwise.

@@ -1,1 +1,8 @@
+//! Black-box tests of the whole API, one module per resource group; one binary for a short link.
 
+mod helpers;
+
+mod auth;
+mod lambda;
+mod plans;
+mod protocol;

@@ -111,8 +111,10 @@ mod tests {
     #[tokio::test]
     async fn json_urlencoded_and_multipart_give_the_same_fields() {
         let json = fields(parse(&headers("application/json"), Bytes::from(r#"{"asunto":"Internet Lento"}"#)).await);
-        let form = fields(parse(&headers("application/x-www-form-urlencoded"), Bytes::from("asunto=Internet+Lento")).await);
-        let multi_body = "--XyZ\r\nContent-Disposition: form-data; name=\"asunto\"\r\n\r\nInternet Lento\r\n--XyZ--\r\n";
+        let form =
+            fields(parse(&headers("application/x-www-form-urlencoded"), Bytes::from("asunto=Internet+Lento")).await);
+        let multi_body =
+            "--XyZ\r\nContent-Disposition: form-data; name=\"asunto\"\r\n\r\nInternet Lento\r\n--XyZ--\r\n";
         let multi = fields(parse(&headers("multipart/form-data; boundary=XyZ"), Bytes::from(multi_body)).await);
         assert_eq!(json, form);
         assert_eq!(form, multi);

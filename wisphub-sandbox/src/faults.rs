@@ -6,7 +6,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use rand::rngs::StdRng;
-use serde_json::json;
+
+use crate::routes::detail;
 
 /// Runtime switches for misbehaviour; the default is a perfectly healthy tenant.
 #[derive(Clone, Debug, Default)]
@@ -86,10 +87,6 @@ pub(crate) fn html_server_error() -> Response {
     let page = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Server Error (500)</title>\n</head>\n\
                 <body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n";
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html")], page).into_response()
-}
-
-fn detail(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({ "detail": message }))).into_response()
 }
 
 #[cfg(test)]

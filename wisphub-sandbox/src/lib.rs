@@ -38,12 +38,7 @@ pub struct SandboxConfig {
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self {
-            api_key: DEFAULT_API_KEY.to_string(),
-            clients: 60,
-            seed: 7,
-            faults: Faults::default(),
-        }
+        Self { api_key: DEFAULT_API_KEY.to_string(), clients: 60, seed: 7, faults: Faults::default() }
     }
 }
 
@@ -56,9 +51,7 @@ pub struct Sandbox {
 
 /// Starts a sandbox on 127.0.0.1 with a free port, served by a background tokio task.
 pub async fn spawn(config: SandboxConfig) -> Sandbox {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0 for the sandbox");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0 for the sandbox");
     let addr = listener.local_addr().expect("sandbox local address");
     let state = SandboxState::new(config);
     let app = router(state.clone());
@@ -66,10 +59,7 @@ pub async fn spawn(config: SandboxConfig) -> Sandbox {
         // The server lives as long as the runtime; a test runtime ending stops it.
         let _ = axum::serve(listener, app).await;
     });
-    Sandbox {
-        url: format!("http://{addr}"),
-        state,
-    }
+    Sandbox { url: format!("http://{addr}"), state }
 }
 
 impl Sandbox {
@@ -126,5 +116,10 @@ impl Sandbox {
     /// The stored list-shape record of one service, as `GET /api/clientes/` would show it.
     pub fn client_record(&self, service_id: i64) -> Option<serde_json::Value> {
         self.state.client_record(service_id)
+    }
+
+    /// Open tickets (Nuevo or En Progreso) whose service is in `zone_id`, created ones included.
+    pub fn open_tickets_in_zone(&self, zone_id: i64) -> usize {
+        self.state.open_tickets_in_zone(zone_id)
     }
 }

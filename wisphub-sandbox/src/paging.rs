@@ -178,7 +178,10 @@ mod tests {
     #[test]
     fn previous_of_second_page_drops_offset_and_other_params_are_kept_sorted() {
         let query = q("offset=20&limit=20&zona=3");
-        assert_eq!(query.paging().previous(&query).as_deref(), Some("http://127.0.0.1:9000/api/clientes/?limit=20&zona=3"));
+        assert_eq!(
+            query.paging().previous(&query).as_deref(),
+            Some("http://127.0.0.1:9000/api/clientes/?limit=20&zona=3")
+        );
         assert_eq!(
             query.paging().next(&query, 100).as_deref(),
             Some("http://127.0.0.1:9000/api/clientes/?limit=20&offset=40&zona=3")

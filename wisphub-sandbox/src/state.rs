@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
+use crate::SandboxConfig;
 use crate::data::Data;
 use crate::faults::{self, Faults, ForcedFault};
 use crate::log::RequestLog;
-use crate::{SandboxConfig, faults::STALL};
 
 /// Cloneable handle on everything a request handler needs.
 #[derive(Clone)]
@@ -81,19 +81,15 @@ impl SandboxState {
     }
 
     /// Forced queue first, then the dice in the documented order.
-    pub(crate) fn decide(&self) -> Verdict {
+    pub(crate) fn decide(&self, faults: &Faults) -> Verdict {
         let forced = lock(&self.inner.forced).pop_front();
         let mut dice = lock(&self.inner.dice);
-        let fault = forced.or_else(|| faults::roll(&self.faults(), &mut dice));
+        let fault = forced.or_else(|| faults::roll(faults, &mut dice));
         match fault {
             None => Verdict::Serve,
             Some(ForcedFault::Stall) => Verdict::Stall,
             Some(fault) => Verdict::Fail(faults::fault_response(fault, faults::pick_5xx(&mut dice))),
         }
-    }
-
-    pub(crate) fn stall_duration(&self) -> std::time::Duration {
-        STALL
     }
 
     /// A v4 UUID from the seeded stream, so runs with one seed hand out the same task ids.
@@ -110,5 +106,9 @@ impl SandboxState {
     pub fn client_record(&self, service_id: i64) -> Option<serde_json::Value> {
         let data = self.data();
         serde_json::to_value(data.client(service_id)?.list_record()).ok()
+    }
+
+    pub fn open_tickets_in_zone(&self, zone_id: i64) -> usize {
+        self.data().tickets.iter().filter(|t| t.is_open() && t.zone_id() == Some(zone_id)).count()
     }
 }

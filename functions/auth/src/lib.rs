@@ -1,1 +1,77 @@
-pub fn placeholder() {}
+//! The token route: OAuth2 password grant, form-urlencoded or JSON, with brute-force limits.
+
+mod login;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use lambda_http::request::RequestContext;
+use shared::envelope::json_response;
+use shared::extract::{body_rejection, parse_json};
+use shared::{ApiError, AppState};
+use utoipa::OpenApi;
+
+pub use login::{Credentials, TokenResponse};
+
+#[derive(OpenApi)]
+#[openapi(paths(issue_token), components(schemas(Credentials, TokenResponse)))]
+pub struct AuthApi;
+
+pub fn router(state: AppState) -> Router {
+    Router::new().route("/api/v1/auth/token", post(issue_token)).with_state(state)
+}
+
+/// Exchanges a username and password for a bearer token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "auth",
+    request_body(
+        content(
+            (Credentials = "application/x-www-form-urlencoded"),
+            (Credentials = "application/json", example = json!({"username": "admin", "password": "secret"}))
+        )
+    ),
+    responses(
+        (status = 200, description = "Token issued", body = TokenResponse,
+         example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9…", "token_type": "bearer", "expires_in": 3600})),
+        (status = 401, description = "Incorrect username or password", body = shared::envelope::Envelope),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = shared::envelope::Envelope),
+    )
+)]
+async fn issue_token(
+    State(state): State<AppState>,
+    SourceIp(source_ip): SourceIp,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(body_rejection)?;
+    let is_json = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    let credentials: Credentials = if is_json { parse_json(&body)? } else { login::parse_form(&body)? };
+    let token = login::login(&state, credentials, &source_ip).await?;
+    Ok(json_response(StatusCode::OK, &token).into_response())
+}
+
+/// The caller's address: API Gateway's view when deployed, the socket peer locally.
+struct SourceIp(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let from_gateway = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+            _ => None,
+        };
+        let from_socket = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
+        Ok(SourceIp(from_gateway.or_else(from_socket).unwrap_or_else(|| "unknown".into())))
+    }
+}

@@ -1,1 +1,66 @@
-pub fn placeholder() {}
+//! Internet plans: the list (every page, cached per instance) and one plan's detail.
+
+mod catalogue;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use shared::auth::require_scope;
+use shared::extract::Path;
+use shared::{Action, ApiError, AppState, Reply, Scope};
+use utoipa::OpenApi;
+
+pub use catalogue::{Plan, PlanDetail, Plans};
+
+#[derive(OpenApi)]
+#[openapi(paths(list_plans, get_plan), components(schemas(Plan, PlanDetail)))]
+pub struct PlansApi;
+
+#[derive(Clone)]
+struct PlansState {
+    app: AppState,
+    plans: Arc<Plans>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let tokens = state.tokens.clone();
+    let routes = Router::new()
+        .route("/api/v1/internet-plans", get(list_plans))
+        .route("/api/v1/internet-plans/{plan_id}", get(get_plan));
+    require_scope(routes, tokens, Scope::PlansRead).with_state(PlansState { app: state, plans: Arc::new(Plans::new()) })
+}
+
+/// Every plan the tenant sells.
+#[utoipa::path(get, path = "/api/v1/internet-plans/", tag = "internet-plans",
+    security(("OAuth2PasswordBearer" = ["plans:read"])),
+    responses((status = 200, description = "`internet_plans_listed`, or info `internet_plan_not_found` when there are none",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "internet_plans_listed",
+            "data": [{"plan_id": 1, "name": "10MB PLUS", "type": "PPPoE"}], "message": null, "meta": {"total": 1}}))))]
+async fn list_plans(State(state): State<PlansState>) -> Result<Reply, ApiError> {
+    let plans = state.plans.all(&state.app.wisphub).await?;
+    if plans.is_empty() {
+        return Ok(Reply::info(Action::InternetPlanNotFound, "No se encontraron planes de internet."));
+    }
+    let total = plans.len();
+    Ok(Reply::success(Action::InternetPlansListed, &*plans).with_meta(serde_json::json!({ "total": total })))
+}
+
+/// One plan with its price and speeds (PCQ plans have no detail upstream).
+#[utoipa::path(get, path = "/api/v1/internet-plans/{plan_id}", tag = "internet-plans",
+    params(("plan_id" = i64, Path, description = "WispHub plan id")),
+    security(("OAuth2PasswordBearer" = ["plans:read"])),
+    responses((status = 200, description = "`internet_plan_found`, or info `internet_plan_not_found`",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "internet_plan_found",
+            "data": {"plan_id": 1, "name": "10MB PLUS", "type": "PPPoE", "price": 65000.0,
+                "download_speed": "10M", "upload_speed": "5M", "note": null}, "message": null, "meta": null})),
+        (status = 422, description = "plan_id is not an integer", body = shared::envelope::Envelope)))]
+async fn get_plan(State(state): State<PlansState>, Path(plan_id): Path<i64>) -> Result<Reply, ApiError> {
+    Ok(match state.plans.detail(&state.app.wisphub, plan_id).await? {
+        Some(plan) => Reply::success(Action::InternetPlanFound, plan),
+        None => Reply::info(Action::InternetPlanNotFound, "El plan de internet especificado no existe."),
+    })
+}

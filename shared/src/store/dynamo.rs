@@ -9,8 +9,8 @@ use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
-    ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue, ScalarAttributeType,
+    TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 
 use super::{Item, Store, StoreError};
@@ -97,8 +97,10 @@ impl DynamoStore {
         if self.ttl_enabled().await? {
             return Ok(());
         }
-        let spec = TimeToLiveSpecification::builder().attribute_name(EXPIRES_AT).enabled(true).build().map_err(built)?;
-        let updated = self.client.update_time_to_live().table_name(&self.table).time_to_live_specification(spec).send().await;
+        let spec =
+            TimeToLiveSpecification::builder().attribute_name(EXPIRES_AT).enabled(true).build().map_err(built)?;
+        let updated =
+            self.client.update_time_to_live().table_name(&self.table).time_to_live_specification(spec).send().await;
         match updated {
             Ok(_) => Ok(()),
             Err(_) if self.ttl_enabled().await? => Ok(()),
@@ -114,7 +116,14 @@ impl DynamoStore {
     }
 
     /// Writes a whole record, provided `when` holds for the record it replaces.
-    async fn put(&self, key: &str, value: AttributeValue, version: u64, expires_at: u64, when: When) -> Result<(), StoreError> {
+    async fn put(
+        &self,
+        key: &str,
+        value: AttributeValue,
+        version: u64,
+        expires_at: u64,
+        when: When,
+    ) -> Result<(), StoreError> {
         let request = self
             .client
             .put_item()
@@ -135,13 +144,11 @@ impl DynamoStore {
                 .expression_attribute_names("#version", VERSION)
                 .expression_attribute_values(":v", n(expected)),
         };
-        request.send().await.map(|_| ()).map_err(|err| {
-            if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
-                StoreError::ConditionFailed
-            } else {
-                unavailable("put_item", &err)
-            }
-        })
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| condition_failed_or("put_item", &err, |e| e.is_conditional_check_failed_exception()))
     }
 
     /// Adds one to a live counter, keeping its expiry; `ConditionFailed` when absent or expired.
@@ -163,13 +170,7 @@ impl DynamoStore {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
-            .map_err(|err| {
-                if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
-                    StoreError::ConditionFailed
-                } else {
-                    unavailable("update_item", &err)
-                }
-            })?;
+            .map_err(|err| condition_failed_or("update_item", &err, |e| e.is_conditional_check_failed_exception()))?;
         let attributes = updated.attributes().ok_or_else(|| corrupt(key, VALUE))?;
         number(attributes, VALUE).ok_or_else(|| corrupt(key, VALUE))
     }
@@ -212,13 +213,7 @@ impl Store for DynamoStore {
         self.put(key, s(value), 1, expires_at, When::AbsentOrExpired).await
     }
 
-    async fn update_if_version(
-        &self,
-        key: &str,
-        version: u64,
-        value: &str,
-        expires_at: u64,
-    ) -> Result<(), StoreError> {
+    async fn update_if_version(&self, key: &str, version: u64, value: &str, expires_at: u64) -> Result<(), StoreError> {
         self.put(key, s(value), version + 1, expires_at, When::LiveAt(version)).await
     }
 
@@ -267,6 +262,18 @@ fn number(attributes: &HashMap<String, AttributeValue>, name: &str) -> Option<u6
 fn corrupt(key: &str, attribute: &str) -> StoreError {
     let kind = key.split('#').next().unwrap_or_default();
     StoreError::Corrupt(format!("{kind} item: bad or missing `{attribute}`"))
+}
+
+/// `ConditionFailed` when the service says so (`failed` tests the operation's typed error), else `unavailable`.
+fn condition_failed_or<E: ProvideErrorMetadata, R>(
+    operation: &str,
+    err: &SdkError<E, R>,
+    failed: impl Fn(&E) -> bool,
+) -> StoreError {
+    match err.as_service_error() {
+        Some(service_error) if failed(service_error) => StoreError::ConditionFailed,
+        _ => unavailable(operation, err),
+    }
 }
 
 /// The error code or failure kind only: SDK messages may echo request content.

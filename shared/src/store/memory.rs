@@ -44,13 +44,7 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn update_if_version(
-        &self,
-        key: &str,
-        version: u64,
-        value: &str,
-        expires_at: u64,
-    ) -> Result<(), StoreError> {
+    async fn update_if_version(&self, key: &str, version: u64, value: &str, expires_at: u64) -> Result<(), StoreError> {
         self.with(|items, now| match live(items.get(key), now) {
             Some(item) if item.version == version => {
                 items.insert(key.to_owned(), Item { value: value.to_owned(), version: version + 1, expires_at });

@@ -39,8 +39,7 @@ pub trait Store: Send + Sync {
     /// Writes version 1 unless a live record exists (`ConditionFailed` then).
     async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError>;
     /// Replaces the record only if it is live and still at `version` (`ConditionFailed` otherwise).
-    async fn update_if_version(&self, key: &str, version: u64, value: &str, expires_at: u64)
-    -> Result<(), StoreError>;
+    async fn update_if_version(&self, key: &str, version: u64, value: &str, expires_at: u64) -> Result<(), StoreError>;
     /// Removes the record; absent is fine.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Adds one to a counter and returns the new count. A missing or expired counter restarts at 1

@@ -89,12 +89,10 @@ impl WispHub {
     pub async fn get(&self, route: &Route, query: &[(&str, String)]) -> Result<Option<Value>, UpstreamError> {
         let mut attempt = 0;
         loop {
-            let result = self.call(Method::GET, route, query, None).await.and_then(|(status, body)| {
-                match status {
-                    StatusCode::NOT_FOUND => Ok(None),
-                    s if s.is_success() => decode(&body).map(Some),
-                    s => Err(UpstreamError::BadStatus(s.as_u16())),
-                }
+            let result = self.call(Method::GET, route, query, None).await.and_then(|(status, body)| match status {
+                StatusCode::NOT_FOUND => Ok(None),
+                s if s.is_success() => decode(&body).map(Some),
+                s => Err(UpstreamError::BadStatus(s.as_u16())),
             });
             match result {
                 Err(e) if e.is_transient() && attempt < MAX_GET_RETRIES => {

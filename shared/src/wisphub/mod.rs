@@ -2,6 +2,7 @@
 
 mod client;
 pub mod model;
+pub mod plans;
 
 pub use client::{WispHub, WispHubSettings};
 

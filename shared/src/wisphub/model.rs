@@ -138,7 +138,9 @@ fn parse_decimal(raw: &str) -> Option<f64> {
 pub fn date_dmy<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
     Ok(text(d)?.and_then(|s| {
         let day_part = s.split_whitespace().next().unwrap_or_default();
-        NaiveDate::parse_from_str(day_part, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(day_part, "%Y-%m-%d")).ok()
+        NaiveDate::parse_from_str(day_part, "%d/%m/%Y")
+            .or_else(|_| NaiveDate::parse_from_str(day_part, "%Y-%m-%d"))
+            .ok()
     }))
 }
 

@@ -9,12 +9,40 @@ use super::catalog::Named;
 use super::client::{Client, Estado, Folded};
 
 const FIRST_NAMES: [&str; 16] = [
-    "Sebastián", "Valentina", "Ramón", "Inés", "Julián", "Sofía", "Martín", "Camila", "Óscar", "Nicolás", "Daniela",
-    "Jesús", "Mónica", "Héctor", "Bárbara", "Tomás",
+    "Sebastián",
+    "Valentina",
+    "Ramón",
+    "Inés",
+    "Julián",
+    "Sofía",
+    "Martín",
+    "Camila",
+    "Óscar",
+    "Nicolás",
+    "Daniela",
+    "Jesús",
+    "Mónica",
+    "Héctor",
+    "Bárbara",
+    "Tomás",
 ];
 const SURNAMES: [&str; 16] = [
-    "Martínez", "Hernández", "López", "García", "Peña", "Suárez", "Ramírez", "Díaz", "Castaño", "Rincón", "Ibáñez",
-    "Orozco", "Quiñones", "Zúñiga", "Cárdenas", "Beltrán",
+    "Martínez",
+    "Hernández",
+    "López",
+    "García",
+    "Peña",
+    "Suárez",
+    "Ramírez",
+    "Díaz",
+    "Castaño",
+    "Rincón",
+    "Ibáñez",
+    "Orozco",
+    "Quiñones",
+    "Zúñiga",
+    "Cárdenas",
+    "Beltrán",
 ];
 const BARRIOS: [&str; 8] =
     ["La Candelaria", "San Martín", "El Jardín", "Los Álamos", "Santa Inés", "Las Acacias", "Villa Nueva", "El Prado"];

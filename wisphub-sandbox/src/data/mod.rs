@@ -3,6 +3,7 @@
 pub(crate) mod catalog;
 pub(crate) mod client;
 mod demo;
+pub(crate) mod filters;
 mod generator;
 pub(crate) mod ping;
 pub(crate) mod ticket_form;

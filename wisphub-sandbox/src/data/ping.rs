@@ -28,7 +28,7 @@ impl Scenario {
             1002 => Scenario::Intermittent,
             1003 => Scenario::NoInternet,
             1004 => Scenario::RouterError,
-            1005 => Scenario::Failure { message: failures_so_far % 2 == 0 },
+            1005 => Scenario::Failure { message: failures_so_far.is_multiple_of(2) },
             1006 => Scenario::Pending,
             1007 => Scenario::Mixed,
             _ => Scenario::Stable,

@@ -132,7 +132,18 @@ pub(crate) fn validate(
         Some(fecha_final),
         Some(departamento),
         Some(origen_reporte),
-    ) = (servicio, asunto, descripcion, estado, prioridad, tecnico, fecha_inicio, fecha_final, departamento, origen_reporte)
+    ) = (
+        servicio,
+        asunto,
+        descripcion,
+        estado,
+        prioridad,
+        tecnico,
+        fecha_inicio,
+        fecha_final,
+        departamento,
+        origen_reporte,
+    )
     else {
         return Err(c.errors);
     };
@@ -178,9 +189,20 @@ mod tests {
 
     #[test]
     fn each_missing_field_is_reported_as_required() {
-        for field in ["servicio", "asunto", "asuntos_default", "descripcion", "estado", "prioridad", "tecnico",
-            "fecha_inicio", "fecha_final", "departamento", "departamentos_default", "origen_reporte"]
-        {
+        for field in [
+            "servicio",
+            "asunto",
+            "asuntos_default",
+            "descripcion",
+            "estado",
+            "prioridad",
+            "tecnico",
+            "fecha_inicio",
+            "fecha_final",
+            "departamento",
+            "departamentos_default",
+            "origen_reporte",
+        ] {
             let errors = errors_for(|f| {
                 f.remove(field);
             });

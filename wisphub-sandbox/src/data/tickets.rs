@@ -175,7 +175,7 @@ fn respuestas(i: usize, estado: u8, creado: NaiveDateTime) -> Vec<Respuesta> {
             reply("Se cambió el conector RJ45; el cliente confirma servicio estable.", 26),
         ],
         1 => Vec::new(),
-        _ if estado > 2 && i % 4 == 0 => vec![reply("Se reinició el equipo y el servicio quedó estable.", 5)],
+        _ if estado > 2 && i.is_multiple_of(4) => vec![reply("Se reinició el equipo y el servicio quedó estable.", 5)],
         _ => Vec::new(),
     }
 }

@@ -1,0 +1,75 @@
+//! Password login with failure counters per username and per source address, shared by every instance.
+
+use serde::{Deserialize, Serialize};
+use shared::auth::{Scope, now_secs, verify_password};
+use shared::error::{AuthFailure, FieldProblem};
+use shared::store::keys;
+use shared::{ApiError, AppState};
+use utoipa::ToSchema;
+
+/// The OAuth2 password grant fields (`grant_type` and `scope` optional).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub grant_type: Option<String>,
+    /// Space-separated scopes to narrow the token to; absent means every scope of the user.
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// The token answer, OAuth style (not enveloped).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+}
+
+pub fn parse_form(body: &[u8]) -> Result<Credentials, ApiError> {
+    serde_urlencoded::from_bytes(body).map_err(|e| {
+        let problem = e.to_string();
+        let field = ["username", "password"].into_iter().find(|f| problem.contains(f)).unwrap_or("body");
+        ApiError::Validation(vec![FieldProblem::new(field, "campo requerido o inválido")])
+    })
+}
+
+pub async fn login(state: &AppState, credentials: Credentials, source_ip: &str) -> Result<TokenResponse, ApiError> {
+    if credentials.grant_type.as_deref().is_some_and(|g| g != "password") {
+        return Err(ApiError::invalid("grant_type", "solo se admite 'password'"));
+    }
+    let counters = [
+        keys::login_attempts(&format!("user:{}", credentials.username)),
+        keys::login_attempts(&format!("ip:{source_ip}")),
+    ];
+    let max_failures = state.config.login_max_failures;
+    for key in &counters {
+        if let Some(item) = state.store.get(key).await? {
+            if item.value.parse::<u64>().unwrap_or(0) >= max_failures {
+                return Err(ApiError::TooManyAttempts { retry_after_secs: item.expires_at.saturating_sub(now_secs()) });
+            }
+        }
+    }
+
+    let Some(user) = verify_password(&state.config.api_users, &credentials.username, &credentials.password).await
+    else {
+        let window_end = now_secs() + state.config.login_window.as_secs();
+        for key in &counters {
+            state.store.increment(key, window_end).await?;
+        }
+        tracing::info!("login refused");
+        return Err(ApiError::Unauthorized(AuthFailure::BadCredentials));
+    };
+    state.store.delete(&counters[0]).await?;
+
+    let scopes: Vec<Scope> = match &credentials.scope {
+        Some(requested) if !requested.trim().is_empty() => {
+            let requested: Vec<Scope> = requested.split_whitespace().filter_map(|s| s.parse().ok()).collect();
+            user.scopes().iter().copied().filter(|s| requested.contains(s)).collect()
+        }
+        _ => user.scopes().to_vec(),
+    };
+    let access_token = state.tokens.issue(user.username(), &scopes)?;
+    Ok(TokenResponse { access_token, token_type: "bearer", expires_in: state.tokens.ttl_secs() })
+}

@@ -1,0 +1,85 @@
+//! A per-instance cache for data that only saves WispHub calls (client directory, plans, subjects):
+//! a TTL, one refresh at a time, and stale data served while a background refresh runs.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// A cached value and how old it is.
+pub struct Snapshot<T> {
+    pub value: Arc<T>,
+    pub age: Duration,
+    /// Older than the TTL: a refresh is under way or failed.
+    pub stale: bool,
+}
+
+pub struct Cache<T> {
+    inner: Arc<Inner<T>>,
+}
+
+struct Inner<T> {
+    ttl: Duration,
+    slot: RwLock<Option<(Instant, Arc<T>)>>,
+    refresh: Arc<Mutex<()>>,
+}
+
+impl<T> Clone for Cache<T> {
+    fn clone(&self) -> Self {
+        Cache { inner: self.inner.clone() }
+    }
+}
+
+impl<T: Send + Sync + 'static> Cache<T> {
+    pub fn new(ttl: Duration) -> Self {
+        Cache { inner: Arc::new(Inner { ttl, slot: RwLock::new(None), refresh: Arc::new(Mutex::new(())) }) }
+    }
+
+    /// The cached value. Empty: load now (concurrent callers wait for the same load).
+    /// Expired: answer with the old value and refresh in the background, once.
+    pub async fn get<F, Fut, E>(&self, load: F) -> Result<Snapshot<T>, E>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
+        if let Some(snapshot) = self.peek() {
+            if snapshot.stale {
+                if let Ok(guard) = self.inner.refresh.clone().try_lock_owned() {
+                    let cache = self.clone();
+                    tokio::spawn(async move {
+                        let _guard = guard;
+                        match load().await {
+                            Ok(value) => cache.put(value),
+                            Err(e) => tracing::warn!(error = %e, "background cache refresh failed; keeping stale data"),
+                        }
+                    });
+                }
+            }
+            return Ok(snapshot);
+        }
+        let _guard = self.inner.refresh.lock().await;
+        if let Some(snapshot) = self.peek() {
+            return Ok(snapshot);
+        }
+        let value = Arc::new(load().await?);
+        *self.inner.slot.write().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), value.clone()));
+        Ok(Snapshot { value, age: Duration::ZERO, stale: false })
+    }
+
+    /// The cached value without loading, if any.
+    pub fn peek(&self) -> Option<Snapshot<T>> {
+        let slot = self.inner.slot.read().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref().map(|(at, value)| {
+            let age = at.elapsed();
+            Snapshot { value: value.clone(), age, stale: age > self.inner.ttl }
+        })
+    }
+
+    /// Replaces the cached value (after a write we know about).
+    pub fn put(&self, value: T) {
+        *self.inner.slot.write().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), Arc::new(value)));
+    }
+}

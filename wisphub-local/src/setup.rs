@@ -1,0 +1,107 @@
+//! Start-up of the local server: `.env` and environment, development defaults (a demo user, a
+//! per-run JWT secret, the in-process WispHub sandbox), the store, and the start-up banner.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::ServiceExt;
+use axum::extract::Request;
+use shared::AppState;
+use shared::config::{Config, ConfigError};
+use shared::store::{DynamoStore, MemoryStore, Store};
+
+const DEMO_USER: &str = "admin";
+const DEMO_PASSWORD: &str = "wisphub-demo";
+
+pub struct Server {
+    state: AppState,
+    notes: Vec<String>,
+    // Kept alive for the life of the server.
+    _sandbox: Option<wisphub_sandbox::Sandbox>,
+}
+
+impl Server {
+    pub async fn prepare() -> Result<Self, ConfigError> {
+        let dotenv: HashMap<String, String> =
+            dotenvy::dotenv_iter().map(|vars| vars.filter_map(Result::ok).collect()).unwrap_or_default();
+        let mut settings: HashMap<String, String> = dotenv;
+        settings.extend(std::env::vars());
+        let mut notes = Vec::new();
+
+        if !settings.contains_key("JWT_SECRET") {
+            settings.insert(
+                "JWT_SECRET".into(),
+                format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+            );
+            notes.push("JWT_SECRET not set: using a random secret for this run (tokens end with the process).".into());
+        }
+        if !settings.contains_key("API_USERS") && !settings.contains_key("API_USERNAME") {
+            let hash = bcrypt::hash(DEMO_PASSWORD, 10).expect("bcrypt hashing a constant");
+            settings.insert("API_USERNAME".into(), DEMO_USER.into());
+            settings.insert("API_PASSWORD_HASH".into(), hash);
+            notes
+                .push(format!("No API users configured: demo user '{DEMO_USER}' / '{DEMO_PASSWORD}' has every scope."));
+        }
+        let sandbox = if settings.contains_key("WISPHUB_API_KEY") {
+            notes
+                .push(format!("WispHub: {}", settings.get("WISPHUB_API_URL").map_or("https://api.wisphub.net", |u| u)));
+            None
+        } else {
+            let sandbox = wisphub_sandbox::spawn(wisphub_sandbox::SandboxConfig::default()).await;
+            settings.insert("WISPHUB_API_URL".into(), sandbox.url());
+            settings.insert("WISPHUB_API_KEY".into(), sandbox.api_key().to_owned());
+            notes.push(format!(
+                "WISPHUB_API_KEY not set: using the built-in WispHub sandbox with demo data at {}.",
+                sandbox.url()
+            ));
+            Some(sandbox)
+        };
+
+        let config = Config::from_lookup(|name| settings.get(name).cloned())?;
+        let store: Arc<dyn Store> = match &config.table_name {
+            Some(table) => {
+                let store = DynamoStore::connect(table.clone(), config.dynamodb_endpoint.as_deref()).await;
+                if settings.get("CREATE_TABLE").is_some_and(|v| v == "true" || v == "1") {
+                    store
+                        .create_table()
+                        .await
+                        .map_err(|e| ConfigError::Invalid { name: "TABLE_NAME", reason: e.to_string() })?;
+                }
+                notes.push(format!("Store: DynamoDB table '{table}'."));
+                Arc::new(store)
+            }
+            None => {
+                notes.push("Store: in memory (set TABLE_NAME to use DynamoDB).".into());
+                Arc::new(MemoryStore::new())
+            }
+        };
+        Ok(Server { state: AppState::new(config, store), notes, _sandbox: sandbox })
+    }
+
+    pub async fn run(self) {
+        let config = self.state.config.clone();
+        let address = format!("{}:{}", config.host, config.port);
+        let listener = tokio::net::TcpListener::bind(&address).await.unwrap_or_else(|e| {
+            eprintln!("cannot listen on {address}: {e} (set HOST/PORT)");
+            std::process::exit(1)
+        });
+        let url = format!("http://{address}");
+        println!("WispHub API (local) listening on {url}");
+        println!("  docs:   {url}/docs   (ReDoc: {url}/redoc, OpenAPI: {url}/openapi.json)");
+        println!("  health: curl {url}/health");
+        println!("  token:  curl -s -X POST {url}/api/v1/auth/token -d 'username=<user>&password=<password>'");
+        for note in &self.notes {
+            println!("  - {note}");
+        }
+        let app = wisphub_local::app(self.state);
+        let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
+        if let Err(e) = axum::serve(listener, service).with_graceful_shutdown(shutdown()).await {
+            eprintln!("server error: {e}");
+        }
+    }
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,160 @@
+//! Ticket routes, ping tasks: shapes, zone counts over pages, creation and validation.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{App, multipart};
+use crate::{DEFAULT_API_KEY, Faults};
+
+fn open_in_zone(tickets: &[Value], zone: i64) -> usize {
+    tickets.iter().filter(|t| t["servicio"]["zona"]["id"] == zone).count()
+}
+
+#[tokio::test]
+async fn open_tickets_per_zone_over_every_page() {
+    let app = App::new();
+    let mut open = app.all_results("/api/tickets/", "estado=1").await;
+    open.extend(app.all_results("/api/tickets/", "estado=2").await);
+    assert_eq!((open_in_zone(&open, 1), open_in_zone(&open, 2), open_in_zone(&open, 3)), (3, 2, 0));
+    assert!(open.iter().any(|t| t["servicio"].is_null()));
+    let first = app.get_json("/api/tickets/?estado=1&limit=50").await;
+    assert!(first["count"].as_u64().unwrap_or(0) > 100, "estado=1 spans at least 3 pages of 50");
+    assert_eq!(first["results"][0]["estado"], "Nuevo");
+}
+
+#[tokio::test]
+async fn ticket_filters_that_do_not_exist_are_ignored() {
+    let app = App::new();
+    assert_eq!(app.get_json("/api/tickets/?zona=1&servicio=1001").await["count"], 260);
+    assert_eq!(app.get_json("/api/tickets/?estado=Nuevo").await["count"], 0);
+    let recent = app.get_json("/api/tickets/?fecha_creacion_0=2026-04-01&fecha_creacion_1=2026-04-30").await;
+    let count = recent["count"].as_u64().unwrap_or(0);
+    assert!(count > 0 && count < 260, "{count} tickets in April");
+}
+
+#[tokio::test]
+async fn ticket_detail_adds_respuestas() {
+    let app = App::new();
+    let first = app.get_json("/api/tickets/5001/").await;
+    assert_eq!(first["respuestas"].as_array().map(Vec::len), Some(2));
+    assert_eq!((first["estado"].clone(), first["prioridad"].clone()), (json!("Resuelto"), json!("Normal")));
+    assert_eq!(app.get_json("/api/tickets/5002/").await["respuestas"], json!([]));
+    assert!(app.get_json("/api/tickets/5003/").await["descripcion"].as_str().unwrap_or("").contains("<b>"));
+    assert_eq!(app.get("/api/tickets/99/").await.status, StatusCode::NOT_FOUND);
+}
+
+fn ticket_fields(asunto: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("servicio", "1002".into()),
+        ("asunto", asunto.into()),
+        ("asuntos_default", asunto.into()),
+        ("descripcion", "No navega".into()),
+        ("estado", "1".into()),
+        ("prioridad", "3".into()),
+        ("tecnico", "7".into()),
+        ("fecha_inicio", "08/05/2026 10:00".into()),
+        ("fecha_final", "11/05/2026 10:00".into()),
+        ("departamento", "Soporte Técnico".into()),
+        ("departamentos_default", "Soporte Técnico".into()),
+        ("origen_reporte", "oficina".into()),
+    ]
+}
+
+#[tokio::test]
+async fn multipart_ticket_is_created_with_labels_and_counts_in_its_zone() {
+    let app = App::new();
+    let fields = ticket_fields("No Tiene Internet");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = app.send("POST", "/api/tickets/", Some(DEFAULT_API_KEY), Some(multipart(&pairs))).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+    let ticket = answer.json();
+    assert_eq!((ticket["id_ticket"].clone(), ticket["estado"].clone()), (json!(5261), json!("Nuevo")));
+    assert_eq!((ticket["prioridad"].clone(), ticket["servicio"]["zona"]["id"].clone()), (json!("Alta"), json!(2)));
+    let mut open = app.all_results("/api/tickets/", "estado=1").await;
+    open.extend(app.all_results("/api/tickets/", "estado=2").await);
+    assert_eq!(open_in_zone(&open, 2), 3);
+    assert_eq!(app.state.tickets_created(), vec![ticket]);
+}
+
+#[tokio::test]
+async fn urlencoded_and_json_tickets_are_accepted_too() {
+    let app = App::new();
+    let form = serde_urlencoded::to_string(ticket_fields("Internet Lento")).unwrap_or_default();
+    let answer = app
+        .send("POST", "/api/tickets/", Some(DEFAULT_API_KEY), Some(("application/x-www-form-urlencoded", form)))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    let body: serde_json::Map<String, Value> =
+        ticket_fields("Revisión General").into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    assert_eq!(app.post_json("/api/tickets/", Value::Object(body)).await.status, StatusCode::CREATED);
+    assert_eq!(app.state.tickets_created().len(), 2);
+}
+
+#[tokio::test]
+async fn invalid_ticket_gets_drf_400_and_is_not_stored() {
+    let app = App::new();
+    let answer = app.post_json("/api/tickets/", json!({ "servicio": 1001, "asunto": "Jumper Dañado" })).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let errors = answer.json();
+    assert_eq!(errors["descripcion"], json!(["Este campo es requerido."]));
+    assert!(errors["asunto"][0].as_str().unwrap_or("").starts_with("Seleccione una opción válida."));
+    assert!(app.state.tickets_created().is_empty());
+}
+
+async fn poll(app: &App, task: &str) -> Value {
+    app.get_json(&format!("/api/tasks/{task}/")).await["task"].clone()
+}
+
+async fn ping(app: &App, service: i64, body: Value) -> String {
+    let answer = app.post_json(&format!("/api/clientes/{service}/ping/"), body).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
+    answer.json()["task_id"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn ping_task_goes_pending_process_success() {
+    let app = App::new();
+    let task = ping(&app, 1001, json!({ "pings": 4 })).await;
+    assert_eq!(uuid::Uuid::parse_str(&task).map(|u| u.get_version_num()).ok(), Some(4));
+    assert_eq!(poll(&app, &task).await["status"], "PENDING");
+    assert_eq!(poll(&app, &task).await["status"], "PROCESS");
+    let done = poll(&app, &task).await;
+    assert_eq!(done["status"], "SUCCESS");
+    assert_eq!(done["result"][0]["ping-1"]["host"], "172.16.12.25");
+    assert_eq!(done["result"][4], json!({ "ping-exitoso": "4 de 4" }));
+    assert_eq!(app.state.log().count("GET", "/api/tasks/{id}/"), 3);
+}
+
+#[tokio::test]
+async fn ping_scenarios_by_service() {
+    let app = App::new();
+    let form = ("application/x-www-form-urlencoded", "pings=4".to_string());
+    let answer = app.send("POST", "/api/clientes/1002/ping/", Some(DEFAULT_API_KEY), Some(form)).await;
+    let intermittent = answer.json()["task_id"].as_str().unwrap_or_default().to_string();
+    let failure = ping(&app, 1005, json!({})).await;
+    let pending = ping(&app, 1006, json!({})).await;
+    for _ in 0..2 {
+        for task in [&intermittent, &failure, &pending] {
+            poll(&app, task).await;
+        }
+    }
+    assert_eq!(poll(&app, &intermittent).await["result"][4]["ping-exitoso"], "3 de 4");
+    assert_eq!(poll(&app, &failure).await, json!({ "status": "FAILURE", "result": "Router no disponible" }));
+    assert_eq!(poll(&app, &pending).await["status"], "PENDING");
+}
+
+#[tokio::test]
+async fn unknown_client_or_task_is_404() {
+    let app = App::new();
+    assert_eq!(app.post_json("/api/clientes/9999/ping/", json!({})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/tasks/no-such-task/").await.json(), json!({ "detail": "No encontrado." }));
+}
+
+#[tokio::test]
+async fn stuck_tasks_fault_keeps_every_task_pending() {
+    let app = App::with_faults(Faults { stuck_tasks: true, ..Faults::default() });
+    let task = ping(&app, 1001, json!({ "pings": 2 })).await;
+    for _ in 0..5 {
+        assert_eq!(poll(&app, &task).await["status"], "PENDING");
+    }
+}
