@@ -11,7 +11,7 @@ use shared::AppState;
 use shared::auth::Scope;
 use shared::config::Config;
 use shared::http::App;
-use shared::store::{MemoryStore, Store};
+use shared::store::{DynamoStore, MemoryStore, Store};
 use tower::ServiceExt;
 use wisphub_sandbox::{Sandbox, SandboxConfig};
 
@@ -178,4 +178,17 @@ where
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Answer { status, headers, body, text }
+}
+
+/// A store on a fresh table of the DynamoDB engine the test script started, or `None` (and a note)
+/// when none runs; with `REQUIRE_DYNAMODB=1` (the test script) a missing engine fails the test.
+pub async fn dynamo_store() -> Option<Arc<dyn Store>> {
+    if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
+        assert!(std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"), "DynamoDB Local is required but not running");
+        eprintln!("skipped: DynamoDB Local not running (run ./scripts/test)");
+        return None;
+    }
+    let store = DynamoStore::connect(format!("api-tests-{}", uuid::Uuid::new_v4().simple()), None).await;
+    store.create_table().await.expect("creating a test table");
+    Some(Arc::new(store))
 }

@@ -4,5 +4,6 @@ mod helpers;
 
 mod auth;
 mod lambda;
+mod network;
 mod plans;
 mod protocol;

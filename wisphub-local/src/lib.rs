@@ -8,6 +8,9 @@ use shared::http::{App, stack};
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router(state.clone()))
+        .merge(clients::router(state.clone()))
+        .merge(tickets::router(state.clone()))
+        .merge(network::router(state.clone()))
         .merge(internet_plans::router(state.clone()))
         .merge(system::router(state))
 }

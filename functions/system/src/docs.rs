@@ -16,6 +16,9 @@ struct SystemApi;
 pub fn openapi() -> Document {
     let mut document = SystemApi::openapi();
     document.merge(auth::AuthApi::openapi());
+    document.merge(clients::ClientsApi::openapi());
+    document.merge(tickets::TicketsApi::openapi());
+    document.merge(network::NetworkApi::openapi());
     document.merge(internet_plans::PlansApi::openapi());
     document.info = InfoBuilder::new()
         .title("WispHub API")

@@ -2,7 +2,7 @@
 //! The word lists avoid every demo name and address word, so lookups written against the
 //! demo records stay unambiguous whatever the client count.
 
-use rand::rngs::StdRng;
+use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use super::catalog::Named;
@@ -62,15 +62,15 @@ pub(crate) const FIRST_GENERATED_ID: i64 = 2001;
 /// `count` generated services. One RNG stream in order, so the first k records are the same
 /// whatever `count` is (tickets rely on that).
 pub(crate) fn generate(seed: u64, count: usize) -> Vec<Client> {
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = SmallRng::seed_from_u64(seed);
     (0..count).map(|k| generated(&mut rng, k)).collect()
 }
 
-fn pick<'a>(rng: &mut StdRng, words: &[&'a str]) -> &'a str {
+fn pick<'a>(rng: &mut SmallRng, words: &[&'a str]) -> &'a str {
     words[rng.random_range(0..words.len())]
 }
 
-fn generated(rng: &mut StdRng, k: usize) -> Client {
+fn generated(rng: &mut SmallRng, k: usize) -> Client {
     let id = FIRST_GENERATED_ID + k as i64;
     let mut nombre = pick(rng, &FIRST_NAMES).to_string();
     if rng.random_bool(0.3) {
