@@ -3,6 +3,7 @@
 mod helpers;
 
 mod auth;
+mod clients;
 mod lambda;
 mod network;
 mod plans;

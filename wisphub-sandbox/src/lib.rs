@@ -104,6 +104,11 @@ impl Sandbox {
         self.state.log().max_in_flight()
     }
 
+    /// Requests being served right now; a stall leaves once its client hangs up.
+    pub fn in_flight(&self) -> usize {
+        self.state.log().in_flight()
+    }
+
     pub fn reset_counters(&self) {
         self.state.log().reset();
     }

@@ -67,4 +67,7 @@ pub mod keys {
     pub fn verify_attempts(service_id: i64) -> String {
         format!("ATTEMPT#verify#{service_id}")
     }
+    pub fn verify_lockout(service_id: i64) -> String {
+        format!("LOCKOUT#verify#{service_id}")
+    }
 }

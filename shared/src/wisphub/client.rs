@@ -260,3 +260,17 @@ fn decode_records<T: DeserializeOwned>(route: &Route, rows: impl Iterator<Item =
         })
         .collect()
 }
+
+impl WispHub {
+    /// One service by id, through the list serializer (the detail route lacks phone, balance and
+    /// billing) and checked record by record, so an ignored filter never yields a stranger.
+    pub async fn client_by_service_id(
+        &self,
+        service_id: i64,
+    ) -> Result<Option<super::model::ClientRecord>, UpstreamError> {
+        let filter = [("id_servicio", service_id.to_string())];
+        let found =
+            self.find(&Route::Clients, &filter, |r: &super::model::ClientRecord| r.id_servicio == service_id).await?;
+        Ok(found.into_iter().next())
+    }
+}

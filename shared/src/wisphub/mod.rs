@@ -4,7 +4,7 @@ mod client;
 pub mod model;
 pub mod plans;
 
-pub use client::{WispHub, WispHubSettings};
+pub use client::{Answer, Payload, WispHub, WispHubSettings};
 
 /// A WispHub route we call; the template is what traces show (never ids or personal data).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,5 +87,25 @@ impl UpstreamError {
     fn is_transient(&self) -> bool {
         matches!(self, UpstreamError::Timeout | UpstreamError::Unreachable(_) | UpstreamError::Garbage(_))
             || matches!(self, UpstreamError::BadStatus(status) if *status >= 500)
+    }
+}
+
+/// WispHub's reason for refusing a write, flattened from DRF's `{"detail": ".."}` or
+/// `{"campo": ["msg", ..]}` into one line ("campo: msg"), for error messages.
+pub fn refusal_reason(body: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let text = |value: &Value| match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    };
+    match body {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(field, value)| if field == "detail" { text(value) } else { format!("{field}: {}", text(value)) })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Null => "sin detalle".into(),
+        other => text(other),
     }
 }

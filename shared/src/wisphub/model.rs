@@ -122,14 +122,22 @@ pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error>
     })
 }
 
-fn parse_decimal(raw: &str) -> Option<f64> {
+/// A money amount in either notation; `None` when it is not one.
+pub fn parse_decimal(raw: &str) -> Option<f64> {
     let cleaned: String = raw.trim().chars().filter(|c| !matches!(c, '$' | ' ')).collect();
-    // "65.000,00" (comma decimal) → "65000.00"; "65,000.00" (comma thousands) → "65000.00".
+    // "65.000,00" (comma decimal) → "65000.00"; "65,000.00" (comma thousands) → "65000.00";
+    // "65.000" and "1.500.000" (Colombian thousands) → "65000", "1500000"; "65000.50" stays.
+    let groups_of_three = |sep: char| {
+        let parts: Vec<&str> = cleaned.split(sep).collect();
+        parts.len() > 1 && parts[1..].iter().all(|p| p.len() == 3)
+    };
     let normalised = match (cleaned.rfind(','), cleaned.rfind('.')) {
         (Some(comma), Some(dot)) if comma > dot => cleaned.replace('.', "").replace(',', "."),
         (Some(_), Some(_)) => cleaned.replace(',', ""),
-        (Some(comma), None) if cleaned.len() - comma == 3 => cleaned.replace(',', "."),
-        _ => cleaned.replace(',', ""),
+        (None, Some(_)) if groups_of_three('.') => cleaned.replace('.', ""),
+        (Some(_), None) if groups_of_three(',') => cleaned.replace(',', ""),
+        (Some(_), None) => cleaned.replace(',', "."),
+        _ => cleaned,
     };
     normalised.parse().ok().filter(|f: &f64| f.is_finite())
 }
@@ -193,6 +201,10 @@ mod tests {
         assert_eq!(parse_decimal("65.000,00"), Some(65000.0));
         assert_eq!(parse_decimal("65,000.00"), Some(65000.0));
         assert_eq!(parse_decimal("$ 40000"), Some(40000.0));
+        assert_eq!(parse_decimal("65.000"), Some(65000.0));
+        assert_eq!(parse_decimal("1.500.000"), Some(1_500_000.0));
+        assert_eq!(parse_decimal("65000.5"), Some(65000.5));
+        assert_eq!(parse_decimal("65,5"), Some(65.5));
         assert_eq!(parse_decimal("n/a"), None);
     }
 }

@@ -134,19 +134,3 @@ mod tests {
         assert_eq!(data.clients.last().map(|c| c.id), Some(2001 + 49_992));
     }
 }
-#[cfg(test)]
-mod timing_tmp {
-    #[test]
-    fn timing_tmp() {
-        let t = std::time::Instant::now();
-        let g = super::generator::generate(7, 50_000);
-        eprintln!("generate {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let mut n = 0;
-        for c in &g { n += crate::text::fold(&c.full_name()).len() + crate::text::fold(&c.apellidos).len(); }
-        eprintln!("fold x2 {:?} {n}", t.elapsed());
-        let t = std::time::Instant::now();
-        let d = super::Data::new(7, 50_000);
-        eprintln!("data {:?} {}", t.elapsed(), d.clients.len());
-    }
-}

@@ -99,3 +99,15 @@ async fn spawned_sandbox_answers_on_a_real_socket_with_host_based_links() {
     assert_eq!(sandbox.count("GET", "/api/clientes/"), 1);
     assert_eq!(sandbox.requests()[0].query, "limit=5");
 }
+
+#[tokio::test]
+async fn a_stall_leaves_in_flight_when_its_client_gives_up() {
+    let sandbox = spawn(SandboxConfig { clients: 10, ..Default::default() }).await;
+    sandbox.force_next(1, ForcedFault::Stall);
+    let client = reqwest::Client::builder().timeout(Duration::from_millis(200)).build().expect("client");
+    let url = format!("{}/api/zonas/", sandbox.url());
+    let stalled = client.get(&url).header("Authorization", format!("Api-Key {}", sandbox.api_key())).send().await;
+    assert!(stalled.is_err(), "the stalled call must time out");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!((sandbox.in_flight(), sandbox.max_in_flight()), (0, 1));
+}

@@ -1,0 +1,66 @@
+//! The client object of API.md §4: the only view of a WispHub client record that leaves the API
+//! (no passwords, MACs or coordinates: those are never even decoded).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use shared::wisphub::model::ClientRecord;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Client {
+    pub service_id: i64,
+    pub name: Option<String>,
+    pub document: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub locality: Option<String>,
+    /// WispHub `estado_facturas`: Pagadas / Pendiente de Pago / Vencidas.
+    pub payment_status: Option<String>,
+    /// WispHub `estado`: Activo / Suspendido / Cancelado / Gratis.
+    pub service_status: Option<String>,
+    pub zone_id: Option<i64>,
+    pub antenna_ip: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub cut_off_date: Option<NaiveDate>,
+    pub outstanding_balance: Option<f64>,
+    pub lan_interface: Option<String>,
+    pub internet_plan_name: Option<String>,
+    pub internet_plan_price: Option<f64>,
+    pub technician_id: Option<i64>,
+}
+
+impl From<&ClientRecord> for Client {
+    fn from(record: &ClientRecord) -> Self {
+        Client {
+            service_id: record.id_servicio,
+            name: record.nombre.clone(),
+            document: record.cedula.clone(),
+            phone: record.telefono.clone(),
+            address: record.direccion.clone(),
+            city: record.ciudad.clone(),
+            locality: record.localidad.clone(),
+            payment_status: record.estado_facturas.clone(),
+            service_status: record.estado.clone(),
+            zone_id: record.zona.as_ref().and_then(|z| z.id),
+            antenna_ip: record.ip.clone(),
+            cut_off_date: record.fecha_corte,
+            outstanding_balance: record.saldo,
+            lan_interface: record.interfaz_lan.clone(),
+            internet_plan_name: record.plan_internet.as_ref().and_then(|p| p.nombre.clone()),
+            internet_plan_price: record.precio_plan,
+            technician_id: record.tecnico.as_ref().and_then(|t| t.id),
+        }
+    }
+}
+
+/// The example shown in the OpenAPI document (demo data, not a real person).
+pub fn example() -> serde_json::Value {
+    serde_json::json!({
+        "service_id": 1001, "name": "José Pérez Gómez", "document": "1023456789", "phone": "3001234567",
+        "address": "Vereda El Peñón, Casa 4", "city": "Bogotá", "locality": "El Peñón",
+        "payment_status": "Pagadas", "service_status": "Activo", "zone_id": 1, "antenna_ip": "172.16.12.25",
+        "cut_off_date": "2026-05-08", "outstanding_balance": 0.0, "lan_interface": "VLAN_INTERNET",
+        "internet_plan_name": "10MB PLUS", "internet_plan_price": 65000.0, "technician_id": 7
+    })
+}

@@ -1,0 +1,89 @@
+//! Updating a client's document and phone (API.md §4.3). WispHub answers 200 to writes it does not
+//! keep, so success is only claimed after reading the profile back.
+
+use axum::http::Method;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use shared::wisphub::{Payload, Route, refusal_reason};
+use shared::{Action, ApiError, Reply};
+use utoipa::ToSchema;
+
+use crate::ClientsState;
+use crate::client::Client;
+use crate::text::{document_key, national_number, national_numbers};
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ProfileUpdate {
+    pub document: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The normalised values to write: document without separators, phone as `+<country><national>`.
+struct Wanted {
+    document: Option<String>,
+    phone: Option<String>,
+}
+
+fn normalise(update: ProfileUpdate, country_code: &str) -> Result<Wanted, ApiError> {
+    let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let document = given(update.document).map(|d| document_key(&d));
+    if document.as_deref().is_some_and(|d| d.len() < 5) {
+        return Err(ApiError::invalid("document", "debe tener al menos 5 caracteres alfanuméricos"));
+    }
+    let phone = match given(update.phone) {
+        Some(raw) => Some(
+            national_number(&raw, country_code)
+                .ok_or_else(|| ApiError::invalid("phone", "no es un número telefónico"))?,
+        ),
+        None => None,
+    };
+    Ok(Wanted { document, phone })
+}
+
+pub async fn update(state: &ClientsState, service_id: i64, update: ProfileUpdate) -> Result<Reply, ApiError> {
+    let country_code = &state.app.config.default_country_code;
+    let wanted = normalise(update, country_code)?;
+    if wanted.document.is_none() && wanted.phone.is_none() {
+        return Ok(Reply::failure(Action::ClientUpdateFailed, "No se brindaron datos válidos para actualizar."));
+    }
+    let wisphub = &state.app.wisphub;
+    let Some(mut record) = wisphub.client_by_service_id(service_id).await? else {
+        return Ok(Reply::failure(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema."));
+    };
+
+    let mut body = Map::new();
+    if let Some(document) = &wanted.document {
+        body.insert("cedula".into(), json!(document));
+    }
+    if let Some(phone) = &wanted.phone {
+        body.insert("telefono".into(), json!(format!("+{country_code}{phone}")));
+    }
+    let route = Route::ClientProfile(service_id);
+    let answer = wisphub.send(Method::PUT, &route, Payload::Json(Value::Object(body))).await?;
+    if !answer.status.is_success() {
+        let reason = refusal_reason(&answer.body);
+        return Ok(Reply::failure(Action::ClientUpdateFailed, format!("WispHub rechazó la actualización: {reason}")));
+    }
+
+    let stored = wisphub.get(&route, &[]).await?.unwrap_or(Value::Null);
+    let stored_text = |key: &str| stored.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let mut not_kept = Vec::new();
+    if wanted.document.as_ref().is_some_and(|d| document_key(&stored_text("cedula")) != *d) {
+        not_kept.push("document");
+    }
+    if wanted.phone.as_ref().is_some_and(|p| !national_numbers(&stored_text("telefono"), country_code).contains(p)) {
+        not_kept.push("phone");
+    }
+    if !not_kept.is_empty() {
+        tracing::warn!(service_id, fields = ?not_kept, "WispHub accepted a profile update but did not keep it");
+        return Ok(Reply::failure(
+            Action::ClientUpdateFailed,
+            format!("WispHub no guardó los cambios en: {}.", not_kept.join(", ")),
+        ));
+    }
+    record.cedula = Some(stored_text("cedula")).filter(|s| !s.is_empty()).or(record.cedula);
+    record.telefono = Some(stored_text("telefono")).filter(|s| !s.is_empty()).or(record.telefono);
+    state.directory.refresh_entry(&record);
+    Ok(Reply::success(Action::ClientUpdated, Client::from(&record))
+        .with_message("Perfil del cliente actualizado exitosamente."))
+}

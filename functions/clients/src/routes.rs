@@ -1,0 +1,200 @@
+//! The HTTP face of the clients function: extract, call the domain, answer.
+
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::json;
+use shared::extract::{Json, Path, Query};
+use shared::{Action, ApiError, Reply};
+use utoipa::IntoParams;
+
+use crate::ClientsState;
+use crate::checks;
+use crate::client::{Client, example};
+use crate::identity::{Claim, IdentityClaim};
+use crate::lookup::{Lookup, find_clients};
+use crate::profile::{self, ProfileUpdate};
+use crate::text::{document_key, national_number};
+
+const MAX_PAGE: usize = 1000;
+const ENVELOPE: &str = "The envelope; see the examples";
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Paging {
+    /// Page size, 1 to 1000 (default 100).
+    limit: Option<usize>,
+    /// Clients to skip (default 0).
+    offset: Option<usize>,
+}
+
+impl Paging {
+    fn page<'a>(&self, clients: impl Iterator<Item = &'a Client>) -> Result<Reply, ApiError> {
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::invalid("limit", "debe estar entre 1 y 1000"));
+        }
+        let offset = self.offset.unwrap_or(0);
+        let all: Vec<&Client> = clients.collect();
+        let page: Vec<&Client> = all.iter().skip(offset).take(limit).copied().collect();
+        let meta = json!({ "total": all.len(), "limit": limit, "offset": offset });
+        let action = if all.is_empty() { Action::ClientNotFound } else { Action::ClientsListed };
+        Ok(Reply::success(action, page).with_meta(meta))
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// At least 3 characters; every word must appear in name, address, document or phone.
+    q: String,
+    /// Page size, 1 to 1000 (default 100).
+    limit: Option<usize>,
+    /// Clients to skip (default 0).
+    offset: Option<usize>,
+}
+
+/// Active clients, paged (bulk personal data: needs `clients:list`).
+#[utoipa::path(get, path = "/api/v1/clients/", tag = "clients", params(Paging),
+    security(("OAuth2PasswordBearer" = ["clients:list"])),
+    responses((status = 200, description = ENVELOPE, body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
+            "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}}))))]
+pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Query<Paging>) -> Result<Reply, ApiError> {
+    let index = state.directory.index(&state.app.wisphub).await?.value;
+    let reply = paging.page(index.active())?;
+    Ok(if reply.envelope().action == Action::ClientNotFound {
+        reply.with_message("No hay clientes activos.")
+    } else {
+        reply
+    })
+}
+
+/// Case- and accent-insensitive search over every client.
+#[utoipa::path(get, path = "/api/v1/clients/search", tag = "clients", params(SearchQuery),
+    security(("OAuth2PasswordBearer" = ["clients:list"])),
+    responses((status = 200, description = "`clients_listed`, or `client_not_found` with an empty list",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
+            "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}})),
+        (status = 422, description = "`q` under 3 characters", body = shared::envelope::Envelope)))]
+pub async fn search_clients(
+    State(state): State<ClientsState>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Reply, ApiError> {
+    if query.q.trim().chars().count() < 3 {
+        return Err(ApiError::invalid("q", "debe tener al menos 3 caracteres"));
+    }
+    let index = state.directory.index(&state.app.wisphub).await?.value;
+    Paging { limit: query.limit, offset: query.offset }.page(index.search(&query.q).into_iter())
+}
+
+fn found(clients: Vec<Client>) -> Reply {
+    match clients.first() {
+        Some(first) => {
+            let ids: Vec<i64> = clients.iter().map(|c| c.service_id).collect();
+            Reply::success(Action::ClientFound, first).with_meta(json!({ "service_ids": ids }))
+        }
+        None => Reply::info(Action::ClientNotFound, "No se encontró ningún cliente con ese dato."),
+    }
+}
+
+/// A client by document (dots, dashes and spaces ignored).
+#[utoipa::path(get, path = "/api/v1/clients/by-document/{document}", tag = "clients",
+    params(("document" = String, Path, description = "Cédula or NIT, any spelling")),
+    security(("OAuth2PasswordBearer" = ["clients:read"])),
+    responses((status = 200, description = "`client_found` (first service in data, all in meta.service_ids) or info `client_not_found`",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
+            "message": null, "meta": {"service_ids": [1001, 1002]}}))))]
+pub async fn get_client_by_document(
+    State(state): State<ClientsState>,
+    Path(document): Path<String>,
+) -> Result<Reply, ApiError> {
+    let key = document_key(&document);
+    if key.is_empty() {
+        return Err(ApiError::invalid("document", "no contiene dígitos ni letras"));
+    }
+    let code = &state.app.config.default_country_code;
+    Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Document(key), code).await?))
+}
+
+/// A client by phone, compared on the national number.
+#[utoipa::path(get, path = "/api/v1/clients/by-phone/{phone}", tag = "clients",
+    params(("phone" = String, Path, description = "Any spelling: +57 300-123 4567, 573001234567, 3001234567")),
+    security(("OAuth2PasswordBearer" = ["clients:read"])),
+    responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
+            "message": null, "meta": {"service_ids": [1001]}}))))]
+pub async fn get_client_by_phone(
+    State(state): State<ClientsState>,
+    Path(phone): Path<String>,
+) -> Result<Reply, ApiError> {
+    let code = &state.app.config.default_country_code;
+    let number =
+        national_number(&phone, code).ok_or_else(|| ApiError::invalid("phone", "no es un número telefónico"))?;
+    Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Phone(number), code).await?))
+}
+
+/// A client by WispHub service id.
+#[utoipa::path(get, path = "/api/v1/clients/by-service-id/{service_id}", tag = "clients",
+    params(("service_id" = i64, Path, description = "WispHub id_servicio")),
+    security(("OAuth2PasswordBearer" = ["clients:read"])),
+    responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
+            "message": null, "meta": {"service_ids": [1001]}}))))]
+pub async fn get_client_by_service_id(
+    State(state): State<ClientsState>,
+    Path(service_id): Path<i64>,
+) -> Result<Reply, ApiError> {
+    let record = state.app.wisphub.client_by_service_id(service_id).await?;
+    Ok(found(record.iter().map(Client::from).collect()))
+}
+
+/// Who is this person? Needs 3 of name, address, plan name, plan price.
+#[utoipa::path(post, path = "/api/v1/clients/resolve", tag = "clients",
+    request_body(content = IdentityClaim, example = json!({"name": "José Pérez", "address": "Vereda El Peñón", "internet_plan_price": 65000})),
+    security(("OAuth2PasswordBearer" = ["clients:read"])),
+    responses((status = 200, description = "`client_verified`, or error `client_not_found` / `client_ambiguous` / `client_verification_failed`",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "client_verified", "data": example(),
+            "message": "Cliente identificado y verificado exitosamente.", "meta": {"service_ids": [1001]}}))))]
+pub async fn resolve_client(
+    State(state): State<ClientsState>,
+    Json(claim): Json<IdentityClaim>,
+) -> Result<Reply, ApiError> {
+    checks::resolve(&state, Claim::parse(claim)?).await
+}
+
+/// Is this person the holder of the service? Answers which fields matched, never stored values.
+#[utoipa::path(post, path = "/api/v1/clients/{service_id}/verify", tag = "clients",
+    params(("service_id" = i64, Path, description = "WispHub id_servicio")),
+    request_body(content = IdentityClaim, example = json!({"address": "Vereda El Peñón", "internet_plan_name": "10MB PLUS", "internet_plan_price": 65000.0})),
+    security(("OAuth2PasswordBearer" = ["clients:read"])),
+    responses((status = 200, description = "`client_verified` or `client_verification_failed` (data.is_valid, data.matched_fields)",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "client_verified",
+            "data": {"is_valid": true, "matched_fields": ["address", "internet_plan_name", "internet_plan_price"]},
+            "message": "Identidad validada de manera exitosa.", "meta": null})),
+        (status = 429, description = "5 failed verifications in 15 minutes; see Retry-After", body = shared::envelope::Envelope)))]
+pub async fn verify_client(
+    State(state): State<ClientsState>,
+    Path(service_id): Path<i64>,
+    Json(claim): Json<IdentityClaim>,
+) -> Result<Reply, ApiError> {
+    checks::verify(&state, service_id, Claim::parse(claim)?).await
+}
+
+/// Updates the document and/or phone, confirmed by reading WispHub back.
+#[utoipa::path(put, path = "/api/v1/clients/{service_id}", tag = "clients",
+    params(("service_id" = i64, Path, description = "WispHub id_servicio")),
+    request_body(content = ProfileUpdate, example = json!({"document": "1.023.456.789", "phone": "+57 300 123 4567"})),
+    security(("OAuth2PasswordBearer" = ["clients:write"])),
+    responses((status = 200, description = "`client_updated`, or error `client_update_failed` naming the field WispHub did not keep",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "client_updated", "data": example(),
+            "message": "Perfil del cliente actualizado exitosamente.", "meta": null}))))]
+pub async fn update_client(
+    State(state): State<ClientsState>,
+    Path(service_id): Path<i64>,
+    Json(update): Json<ProfileUpdate>,
+) -> Result<Reply, ApiError> {
+    profile::update(&state, service_id, update).await
+}
