@@ -8,3 +8,4 @@ mod lambda;
 mod network;
 mod plans;
 mod protocol;
+mod wisphub;
