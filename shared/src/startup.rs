@@ -1,11 +1,13 @@
-//! Start-up of a Lambda function: logs, configuration (one line and exit when it is wrong),
-//! the store, then the router on the Lambda runtime.
+//! Start-up of a Lambda function: logs, configuration (one line and exit when it is wrong), the
+//! secrets, the store, then the router on the Lambda runtime.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use axum::Router;
 
-use crate::config::{Config, Need};
+use crate::config::{Config, ConfigError, Need};
 use crate::http::{run_on_lambda, stack};
 use crate::state::AppState;
 use crate::store::{DynamoStore, MemoryStore, Store};
@@ -14,7 +16,7 @@ use crate::telemetry::{self, LogFormat};
 /// Runs one function's router on Lambda; `needs` are the settings this function cannot start without.
 pub async fn run_function(needs: &[Need], router: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
-    let config = Config::from_env().and_then(|config| config.require(needs).map(|()| config)).unwrap_or_else(|e| {
+    let config = load_config(needs).await.unwrap_or_else(|e| {
         eprintln!("{e}");
         std::process::exit(1)
     });
@@ -25,4 +27,38 @@ pub async fn run_function(needs: &[Need], router: fn(AppState) -> Router) -> Res
     let state = AppState::new(config, store);
     let app = stack(router(state.clone()), &state.config);
     run_on_lambda(app).await
+}
+
+/// The environment, plus the secrets (`WISPHUB_API_KEY`, `JWT_SECRET`, `API_USERS`…) held as one
+/// JSON object in the Secrets Manager secret named by `SECRETS_ARN`, read once per cold start, so
+/// they never appear in the template or the function's configuration.
+async fn load_config(needs: &[Need]) -> Result<Config, ConfigError> {
+    let secrets = match std::env::var("SECRETS_ARN") {
+        Ok(arn) if !arn.is_empty() => read_secret(&arn).await?,
+        _ => HashMap::new(),
+    };
+    let config = Config::from_lookup(|name| std::env::var(name).ok().or_else(|| secrets.get(name).cloned()))?;
+    config.require(needs)?;
+    Ok(config)
+}
+
+async fn read_secret(arn: &str) -> Result<HashMap<String, String>, ConfigError> {
+    let unreadable = |reason: String| ConfigError::Invalid { name: "SECRETS_ARN", reason };
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let output = aws_sdk_secretsmanager::Client::new(&aws)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| unreadable(format!("cannot read the secret ({})", e.code().unwrap_or("no error code"))))?;
+    let text = output.secret_string().ok_or_else(|| unreadable("the secret holds no text".into()))?;
+    let values: HashMap<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|_| unreadable("the secret is not a JSON object".into()))?;
+    Ok(values
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(s) => (name, s),
+            other => (name, other.to_string()),
+        })
+        .collect())
 }
