@@ -42,8 +42,9 @@ pub async fn find_clients(
     country_code: &str,
 ) -> Result<Vec<Client>, UpstreamError> {
     let matches = |r: &ClientRecord| lookup.matches(r.cedula.as_deref(), r.telefono.as_deref(), country_code);
-    let mut clients: Vec<Client> =
-        wisphub.find(&Route::Clients, &[lookup.filter()], matches).await?.iter().map(Client::from).collect();
+    let records = wisphub.find(&Route::Clients, &[lookup.filter()], matches).await?;
+    wisphub.remember_clients(&records);
+    let mut clients: Vec<Client> = records.iter().map(Client::from).collect();
     if clients.is_empty() {
         let index = directory.index(wisphub).await?.value;
         clients = index

@@ -84,6 +84,7 @@ pub async fn update(state: &ClientsState, service_id: i64, update: ProfileUpdate
     record.cedula = Some(stored_text("cedula")).filter(|s| !s.is_empty()).or(record.cedula);
     record.telefono = Some(stored_text("telefono")).filter(|s| !s.is_empty()).or(record.telefono);
     state.directory.refresh_entry(&record);
+    wisphub.remember_clients(std::slice::from_ref(&record));
     Ok(Reply::success(Action::ClientUpdated, Client::from(&record))
         .with_message("Perfil del cliente actualizado exitosamente."))
 }

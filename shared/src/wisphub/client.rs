@@ -1,7 +1,8 @@
 //! The WispHub client: `Api-Key`, per-call timeout inside the request budget, GET retries with
 //! jittered backoff, limit/offset paging with bounded concurrency, typed errors, one trace per call.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
@@ -11,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::model::ClientRecord;
 use super::{Route, UpstreamError};
 use crate::budget;
 use crate::config::Config;
@@ -67,6 +69,7 @@ pub struct WispHub {
 struct Inner {
     http: reqwest::Client,
     settings: WispHubSettings,
+    recent_clients: Mutex<HashMap<i64, (Instant, ClientRecord)>>,
 }
 
 impl WispHub {
@@ -78,7 +81,7 @@ impl WispHub {
             .user_agent(concat!("wisphub-api/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        WispHub { inner: Arc::new(Inner { http, settings }) }
+        WispHub { inner: Arc::new(Inner { http, settings, recent_clients: Mutex::default() }) }
     }
 
     pub fn settings(&self) -> &WispHubSettings {
@@ -261,16 +264,38 @@ fn decode_records<T: DeserializeOwned>(route: &Route, rows: impl Iterator<Item =
         .collect()
 }
 
+/// How long a client record read for one request serves the next ones (a chatbot conversation
+/// asks for the same client several times within a minute), and how many are kept.
+const RECENT_CLIENT_TTL: Duration = Duration::from_secs(60);
+const RECENT_CLIENT_CAPACITY: usize = 5_000;
+
 impl WispHub {
     /// One service by id, through the list serializer (the detail route lacks phone, balance and
     /// billing) and checked record by record, so an ignored filter never yields a stranger.
-    pub async fn client_by_service_id(
-        &self,
-        service_id: i64,
-    ) -> Result<Option<super::model::ClientRecord>, UpstreamError> {
+    /// A record read in the last minute is reused.
+    pub async fn client_by_service_id(&self, service_id: i64) -> Result<Option<ClientRecord>, UpstreamError> {
+        if let Some(record) = self.recent_clients().get(&service_id).filter(|(at, _)| at.elapsed() < RECENT_CLIENT_TTL)
+        {
+            return Ok(Some(record.1.clone()));
+        }
         let filter = [("id_servicio", service_id.to_string())];
-        let found =
-            self.find(&Route::Clients, &filter, |r: &super::model::ClientRecord| r.id_servicio == service_id).await?;
+        let found = self.find(&Route::Clients, &filter, |r: &ClientRecord| r.id_servicio == service_id).await?;
+        self.remember_clients(&found);
         Ok(found.into_iter().next())
+    }
+
+    /// Keeps records just read from WispHub for the next minute's lookups by service id.
+    pub fn remember_clients(&self, records: &[ClientRecord]) {
+        let mut recent = self.recent_clients();
+        if recent.len() + records.len() > RECENT_CLIENT_CAPACITY {
+            recent.clear();
+        }
+        for record in records {
+            recent.insert(record.id_servicio, (Instant::now(), record.clone()));
+        }
+    }
+
+    fn recent_clients(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, ClientRecord)>> {
+        self.inner.recent_clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
