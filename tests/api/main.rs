@@ -8,4 +8,5 @@ mod lambda;
 mod network;
 mod plans;
 mod protocol;
+mod tickets;
 mod wisphub;

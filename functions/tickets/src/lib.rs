@@ -1,12 +1,174 @@
-//! Being written.
+//! Support tickets: the subject catalogue, one ticket, the zone check, and creation that is
+//! idempotent per `Idempotency-Key` and cannot push a zone past its open-ticket limit.
 
-use axum::Router;
-use shared::AppState;
+mod create;
+mod idempotency;
+mod lease;
+mod model;
+mod schedule;
+mod subjects;
+mod zone;
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde_json::json;
+use shared::auth::{Caller, require_scope};
+use shared::extract::{Json, Path};
+use shared::wisphub::{Route, UpstreamError};
+use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
 
+pub use create::CreateTicketBody;
+pub use model::Ticket;
+pub use subjects::{ByPriority, SubjectCatalogue};
+pub use zone::ZoneLoad;
+
+use idempotency::{Begin, IdempotencyKey};
+use model::TicketRecord;
+use subjects::{PriorityMap, Subjects};
+
 #[derive(OpenApi)]
+#[openapi(
+    paths(list_ticket_subjects, create_ticket, get_ticket, check_zone_blocked),
+    components(schemas(Ticket, CreateTicketBody, SubjectCatalogue, ByPriority, ZoneLoad))
+)]
 pub struct TicketsApi;
 
+#[derive(Clone)]
+struct TicketsState {
+    app: AppState,
+    subjects: Arc<Subjects>,
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new().with_state(state)
+    let tokens = state.tokens.clone();
+    let priorities = PriorityMap::new(state.config.ticket_priorities.as_ref());
+    let tickets = TicketsState { app: state, subjects: Arc::new(Subjects::new(priorities)) };
+    // axum matches static segments before `{ticket_id}`, so `subjects` is never read as an id.
+    let read = Router::new()
+        .route("/api/v1/tickets/subjects", get(list_ticket_subjects))
+        .route("/api/v1/tickets/zone-blocked/{zone_id}", get(check_zone_blocked))
+        .route("/api/v1/tickets/{ticket_id}", get(get_ticket));
+    let write = Router::new().route("/api/v1/tickets", post(create_ticket));
+    require_scope(read, tokens.clone(), Scope::TicketsRead)
+        .merge(require_scope(write, tokens, Scope::TicketsWrite))
+        .with_state(tickets)
+}
+
+/// The tenant's ticket subjects grouped by priority; never fails (stale data is marked).
+#[utoipa::path(get, path = "/api/v1/tickets/subjects", tag = "tickets",
+    security(("OAuth2PasswordBearer" = ["tickets:read"])),
+    responses((status = 200, description = "`ticket_subjects_listed`; `meta.stale` is true when WispHub could not be read",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "ticket_subjects_listed",
+            "data": {"by_priority": {"low": ["Cancelación"], "normal": ["Internet Lento", "Revisión General"],
+                "high": ["No Tiene Internet"], "very_high": ["Troncal Dañado"]},
+                "all": ["Cancelación", "Internet Lento", "Revisión General", "No Tiene Internet", "Troncal Dañado"]},
+            "message": null, "meta": {"stale": false}}))))]
+async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
+    let known = state.subjects.known(&state.app.wisphub).await;
+    let catalogue = SubjectCatalogue::group(&known.subjects, &state.subjects.priorities);
+    Reply::success(Action::TicketSubjectsListed, catalogue).with_meta(json!({ "stale": known.stale }))
+}
+
+/// Opens a ticket for a client, unless the client's zone already has its maximum of open tickets.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets",
+    security(("OAuth2PasswordBearer" = ["tickets:write"])),
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "1 to 200 visible ASCII characters, e.g. the chat message id; repeats within 24 h replay the first outcome")),
+    request_body = CreateTicketBody,
+    responses(
+        (status = 200, description = "`ticket_created`; info `zone_ticket_limit_reached` (data `{max_tickets}`) or \
+            `client_not_found`; error `ticket_creation_failed` with WispHub's reason",
+            body = shared::envelope::Envelope,
+            example = json!({"ok": true, "type": "success", "action": "ticket_created",
+                "data": {"ticket_id": 5261, "subject": "Internet Lento", "created_at": "2026-05-08T16:00:00-05:00",
+                    "end_date": "13/05/2026 16:00", "status_ticket": "Nuevo", "priority": "Normal",
+                    "answer_text": null, "service_id": 1004, "zone_id": 3},
+                "message": "Ticket creado exitosamente.", "meta": null})),
+        (status = 409, description = "`request_in_progress`: the same Idempotency-Key is still running", body = shared::envelope::Envelope),
+        (status = 422, description = "A field (or the Idempotency-Key header) is missing or invalid, or the subject is not in the catalogue",
+            body = shared::envelope::Envelope),
+        (status = 503, description = "WispHub unavailable, or the zone stayed busy for the whole request budget",
+            body = shared::envelope::Envelope)))]
+async fn create_ticket(
+    State(state): State<TicketsState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Json(body): Json<CreateTicketBody>,
+) -> Result<Response, ApiError> {
+    let new = body.validate(state.app.config.default_technician_id)?;
+    let Some(key) = IdempotencyKey::from_headers(&headers)? else {
+        return Ok(create::create_ticket(&state.app, &state.subjects, new).await?.into_response());
+    };
+    let lease = lease::lease(state.app.config.request_budget);
+    let claim = match idempotency::begin(&state.app.store, &caller.subject, &key, lease).await? {
+        Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
+        Begin::Started(claim) => claim,
+    };
+    let outcome = create::create_ticket(&state.app, &state.subjects, new).await;
+    claim.finish(&outcome).await;
+    Ok(outcome?.into_response())
+}
+
+/// One ticket with its latest reply.
+#[utoipa::path(get, path = "/api/v1/tickets/{ticket_id}", tag = "tickets",
+    params(("ticket_id" = i64, Path, description = "WispHub ticket id")),
+    security(("OAuth2PasswordBearer" = ["tickets:read"])),
+    responses((status = 200, description = "`ticket_found`, or info `ticket_not_found`", body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "ticket_found",
+            "data": {"ticket_id": 5001, "subject": "Internet Lento", "created_at": "2026-04-01T09:00:00-05:00",
+                "end_date": "04/04/2026 09:00", "status_ticket": "Resuelto", "priority": "Normal",
+                "answer_text": "Se cambió el conector RJ45; el cliente confirma servicio estable.",
+                "service_id": 1001, "zone_id": 1},
+            "message": null, "meta": null})),
+        (status = 422, description = "ticket_id is not an integer", body = shared::envelope::Envelope)))]
+async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64>) -> Result<Reply, ApiError> {
+    let Some(value) = state.app.wisphub.get(&Route::Ticket(ticket_id), &[]).await? else {
+        return Ok(Reply::info(Action::TicketNotFound, "El ticket especificado no existe."));
+    };
+    let record: TicketRecord =
+        serde_json::from_value(value).map_err(|_| UpstreamError::Garbage("a ticket without an id".into()))?;
+    Ok(Reply::success(Action::TicketFound, Ticket::from(record)))
+}
+
+/// Whether a zone has reached its limit of open tickets (counted over every page, no lock taken).
+#[utoipa::path(get, path = "/api/v1/tickets/zone-blocked/{zone_id}", tag = "tickets",
+    params(("zone_id" = i64, Path, description = "WispHub zone id")),
+    security(("OAuth2PasswordBearer" = ["tickets:read"])),
+    responses((status = 200, description = "Action `ticket_found` (kept from v1) with the zone's load",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "ticket_found",
+            "data": {"is_blocked": true, "max_tickets": 3, "open_tickets": 3}, "message": null, "meta": null})),
+        (status = 422, description = "zone_id is not an integer", body = shared::envelope::Envelope)))]
+async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<i64>) -> Result<Reply, ApiError> {
+    let config = &state.app.config;
+    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id).await?;
+    Ok(Reply::success(Action::TicketFound, ZoneLoad::new(open, config.max_active_tickets_per_zone)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_lists_every_route() {
+        let document = TicketsApi::openapi();
+        let paths: Vec<&String> = document.paths.paths.keys().collect();
+        assert_eq!(paths.len(), 4, "{paths:?}");
+    }
+
+    #[test]
+    fn the_router_builds() {
+        let config = shared::config::Config::from_lookup(|name| {
+            (name == "JWT_SECRET").then(|| "0123456789abcdef0123456789abcdef".to_owned())
+        })
+        .expect("minimal configuration");
+        let _ = router(AppState::new(config, Arc::new(shared::store::MemoryStore::new())));
+    }
 }

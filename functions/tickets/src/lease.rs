@@ -1,0 +1,58 @@
+//! Store records a request owns for a bounded time (the zone lock, the in-flight idempotency claim).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared::store::Store;
+
+/// How long a lock or an in-flight claim may outlive a crashed holder. Longer than any request can
+/// run (the budget plus the stack's one-second guard), so a live holder never loses it.
+pub fn lease(request_budget: Duration) -> Duration {
+    (request_budget + Duration::from_secs(5)).max(Duration::from_secs(15))
+}
+
+/// A lock this request holds. If the request is dropped before `release` (the stack's timeout
+/// guard fired, the caller hung up), the removal is spawned so others need not wait for the lease.
+pub struct Held {
+    store: Arc<dyn Store>,
+    key: Option<String>,
+}
+
+impl Held {
+    pub fn new(store: Arc<dyn Store>, key: String) -> Self {
+        Held { store, key: Some(key) }
+    }
+
+    /// Removes the record now; a store failure is only logged (the lease ends it anyway).
+    pub async fn release(mut self) {
+        if let Some(key) = self.key.take() {
+            remove(&*self.store, &key).await;
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let (Some(key), Ok(runtime)) = (self.key.take(), tokio::runtime::Handle::try_current()) else { return };
+        let store = self.store.clone();
+        runtime.spawn(async move { remove(&*store, &key).await });
+    }
+}
+
+async fn remove(store: &dyn Store, key: &str) {
+    if let Err(e) = store.delete(key).await {
+        let kind = key.split('#').next().unwrap_or_default();
+        tracing::warn!(error = %e, kind, "could not release a store record; its lease will end it");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_outlives_the_request_budget() {
+        assert_eq!(lease(Duration::from_secs(10)), Duration::from_secs(15));
+        assert_eq!(lease(Duration::from_secs(20)), Duration::from_secs(25));
+    }
+}

@@ -1,0 +1,99 @@
+//! The zone limit: open tickets of a zone counted over every page, and the per-zone lock that
+//! serialises check-then-create across instances.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use serde::Serialize;
+use shared::auth::now_secs;
+use shared::budget;
+use shared::store::{Store, StoreError, keys};
+use shared::wisphub::{Route, UpstreamError, WispHub};
+use utoipa::ToSchema;
+
+use crate::lease::{Held, lease};
+use crate::model::TicketRecord;
+
+/// Below this much budget a lock is not worth taking: counting and creating would not fit.
+const CRITICAL_SECTION_RESERVE: Duration = Duration::from_millis(1000);
+
+/// `data` of the zone check.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ZoneLoad {
+    pub is_blocked: bool,
+    pub max_tickets: u32,
+    pub open_tickets: u32,
+}
+
+impl ZoneLoad {
+    pub fn new(open_tickets: u32, max_tickets: u32) -> Self {
+        ZoneLoad { is_blocked: open_tickets >= max_tickets, max_tickets, open_tickets }
+    }
+}
+
+/// Open tickets whose service sits in `zone`. WispHub has no zone filter and keeps only the last of
+/// a repeated parameter, so each state is listed on its own, over every page; every record is
+/// re-checked (state label, zone) and counted once, in case WispHub ignored the filter.
+pub async fn open_tickets_in_zone(wisphub: &WispHub, states: &[u8], zone: i64) -> Result<u32, UpstreamError> {
+    let lists = try_join_all(states.iter().map(|&state| async move {
+        let tickets: Vec<TicketRecord> = wisphub.list(&Route::Tickets, &[("estado", state.to_string())]).await?;
+        Ok::<_, UpstreamError>(tickets.into_iter().filter(move |t| t.is_in_state(state)))
+    }))
+    .await?;
+    let open: HashSet<i64> =
+        lists.into_iter().flatten().filter(|t| t.zone_id() == Some(zone)).map(|t| t.id_ticket).collect();
+    Ok(open.len() as u32)
+}
+
+/// Takes the zone's lock, waiting in short jittered steps while another request holds it.
+/// Gives up (503, retry shortly) when what is left of the budget could not fit the critical section.
+pub async fn lock_zone(store: &Arc<dyn Store>, zone: i64, request_budget: Duration) -> Result<Held, StoreError> {
+    let key = keys::zone_lock(zone);
+    let lease_secs = lease(request_budget).as_secs();
+    loop {
+        match store.put_if_absent(&key, "locked", now_secs() + lease_secs).await {
+            Ok(()) => return Ok(Held::new(store.clone(), key)),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+        let pause = Duration::from_millis(rand::random_range(100..=200));
+        if budget::remaining(request_budget) < pause + CRITICAL_SECTION_RESERVE {
+            return Err(StoreError::Unavailable("zone lock still held when the budget ran low".into()));
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::store::MemoryStore;
+
+    #[test]
+    fn the_limit_blocks_at_the_maximum() {
+        assert!(ZoneLoad::new(3, 3).is_blocked && !ZoneLoad::new(2, 3).is_blocked);
+    }
+
+    #[tokio::test]
+    async fn a_held_lock_makes_the_next_taker_wait_and_give_up_within_the_budget() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let budget = Duration::from_millis(1500);
+        let held = lock_zone(&store, 2, budget).await.expect("free lock");
+        let started = tokio::time::Instant::now();
+        let second = budget::within(budget, lock_zone(&store, 2, budget)).await;
+        assert!(matches!(second, Err(StoreError::Unavailable(_))));
+        assert!(started.elapsed() < budget, "gave up before the budget ended");
+        held.release().await;
+        assert!(lock_zone(&store, 2, budget).await.is_ok(), "released locks can be taken again");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_holder_still_releases_its_lock() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        drop(lock_zone(&store, 5, Duration::from_secs(3)).await.expect("free lock"));
+        tokio::task::yield_now().await;
+        assert!(store.get(&keys::zone_lock(5)).await.expect("store").is_none());
+    }
+}
