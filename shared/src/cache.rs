@@ -46,17 +46,16 @@ impl<T: Send + Sync + 'static> Cache<T> {
         E: std::fmt::Display + Send + 'static,
     {
         if let Some(snapshot) = self.peek() {
-            if snapshot.stale {
-                if let Ok(guard) = self.inner.refresh.clone().try_lock_owned() {
-                    let cache = self.clone();
-                    tokio::spawn(async move {
-                        let _guard = guard;
-                        match load().await {
-                            Ok(value) => cache.put(value),
-                            Err(e) => tracing::warn!(error = %e, "background cache refresh failed; keeping stale data"),
-                        }
-                    });
-                }
+            let refresh = if snapshot.stale { self.inner.refresh.clone().try_lock_owned().ok() } else { None };
+            if let Some(guard) = refresh {
+                let cache = self.clone();
+                tokio::spawn(async move {
+                    let _guard = guard;
+                    match load().await {
+                        Ok(value) => cache.put(value),
+                        Err(e) => tracing::warn!(error = %e, "background cache refresh failed; keeping stale data"),
+                    }
+                });
             }
             return Ok(snapshot);
         }

@@ -116,7 +116,7 @@ impl Config {
             ticket_timezone: vars.parsed("TICKET_TIMEZONE", Tz::America__Bogota)?,
             ticket_resolution_business_days: vars.parsed("TICKET_RESOLUTION_BUSINESS_DAYS", 3)?,
             ticket_holidays: vars.list("TICKET_HOLIDAYS", "")?,
-            ticket_priorities: vars.json("TICKET_PRIORITIES")?,
+            ticket_priorities: ticket_priorities(&vars)?,
             default_country_code: country_code(&vars)?,
             cors_origins: match get("CORS_ORIGINS") {
                 Some(list) => split(&list).map(str::to_owned).collect(),
@@ -196,6 +196,15 @@ fn country_code(vars: &Vars) -> Result<String, ConfigError> {
         return Err(invalid("DEFAULT_COUNTRY_CODE", "must be 1 to 3 digits"));
     }
     Ok(digits.to_owned())
+}
+
+/// `TICKET_PRIORITIES`: JSON `{"subject": 1..4}`; a code outside 1..4 is a typo, not a priority.
+fn ticket_priorities(vars: &Vars) -> Result<Option<HashMap<String, u8>>, ConfigError> {
+    let map: Option<HashMap<String, u8>> = vars.json("TICKET_PRIORITIES")?;
+    if let Some((subject, code)) = map.iter().flatten().find(|(_, code)| !(1..=4).contains(*code)) {
+        return Err(invalid("TICKET_PRIORITIES", format!("{subject:?} has priority {code}; use 1 to 4")));
+    }
+    Ok(map)
 }
 
 /// `API_USERS` (JSON list) and the v1 pair `API_USERNAME` + `API_PASSWORD_HASH` (every scope).

@@ -65,7 +65,11 @@ pub fn cors(origins: &[String]) -> CorsLayer {
         .allow_credentials(true)
         .allow_methods(AllowMethods::mirror_request())
         .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers([HeaderName::from_static("x-request-id"), axum::http::header::RETRY_AFTER])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotent-replayed"),
+            axum::http::header::RETRY_AFTER,
+        ])
         .max_age(Duration::from_secs(600))
 }
 

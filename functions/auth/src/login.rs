@@ -45,10 +45,9 @@ pub async fn login(state: &AppState, credentials: Credentials, source_ip: &str) 
     ];
     let max_failures = state.config.login_max_failures;
     for key in &counters {
-        if let Some(item) = state.store.get(key).await? {
-            if item.value.parse::<u64>().unwrap_or(0) >= max_failures {
-                return Err(ApiError::TooManyAttempts { retry_after_secs: item.expires_at.saturating_sub(now_secs()) });
-            }
+        let counter = state.store.get(key).await?;
+        if let Some(item) = counter.filter(|item| item.value.parse::<u64>().unwrap_or(0) >= max_failures) {
+            return Err(ApiError::TooManyAttempts { retry_after_secs: item.expires_at.saturating_sub(now_secs()) });
         }
     }
 

@@ -1,12 +1,219 @@
-//! Being written.
+//! Network diagnostics (API.md §6): start a ping of a customer's link through WispHub, then poll
+//! the task until it carries a verdict.
+
+mod ping;
+mod rtt;
+mod task;
 
 use axum::Router;
-use shared::AppState;
-use utoipa::OpenApi;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::auth::require_scope;
+use shared::extract::{Path, body_rejection, parse_json};
+use shared::{Action, ApiError, AppState, Reply, Scope};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::ping::{Judgement, Verdict};
+use crate::task::{Progress, Started};
 
 #[derive(OpenApi)]
+#[openapi(paths(create_ping, get_ping), components(schemas(PingRequest, PingTask, PingResult, TaskStatus)))]
 pub struct NetworkApi;
 
+const DEFAULT_PINGS: u8 = 4;
+const MAX_PINGS: u8 = 10;
+
 pub fn router(state: AppState) -> Router {
-    Router::new().with_state(state)
+    let tokens = state.tokens.clone();
+    let routes = Router::new()
+        .route("/api/v1/{service_id}/ping", post(create_ping))
+        .route("/api/v1/ping/{task_id}", get(get_ping));
+    require_scope(routes, tokens, Scope::NetworkPing).with_state(state)
+}
+
+/// The body of a ping request; an empty body or `{}` means 4 pings.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PingRequest {
+    /// How many echo requests the router sends.
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 10, default = 4, example = 4)]
+    #[serde(default)]
+    pings: Option<Value>,
+}
+
+/// `pending` until WispHub finishes, then `done`.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Pending,
+    Done,
+}
+
+/// A ping task not finished yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PingTask {
+    task_id: String,
+    status: TaskStatus,
+}
+
+/// The verdict on a customer's link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PingResult {
+    task_id: String,
+    status: TaskStatus,
+    sent: u32,
+    received: u32,
+    /// Lost packets, 0–100.
+    loss_pct: f64,
+    /// Mean round trip of the replies that carry one; null when none came back.
+    avg_rtt_ms: Option<f64>,
+    /// One Spanish sentence a bot can read out.
+    summary: String,
+}
+
+/// The requested number of pings, validated before anything else happens.
+struct Pings(u8);
+
+impl<S: Send + Sync> FromRequest<S> for Pings {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
+        // v1 callers often POST with no body at all.
+        let body: PingRequest =
+            if bytes.iter().all(u8::is_ascii_whitespace) { PingRequest::default() } else { parse_json(&bytes)? };
+        match body.pings {
+            None | Some(Value::Null) => Ok(Pings(DEFAULT_PINGS)),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .filter(|n| (1..=u64::from(MAX_PINGS)).contains(n))
+                .map(|n| Pings(n as u8))
+                .ok_or_else(pings_out_of_range),
+            Some(_) => Err(pings_out_of_range()),
+        }
+    }
+}
+
+fn pings_out_of_range() -> ApiError {
+    ApiError::invalid("pings", format!("debe ser un entero entre 1 y {MAX_PINGS}"))
+}
+
+/// Starts a ping of the customer's router link (or returns the one already running for it).
+#[utoipa::path(post, path = "/api/v1/{service_id}/ping", tag = "network",
+    params(("service_id" = i64, Path, description = "WispHub service id", minimum = 1)),
+    request_body(content = Option<PingRequest>, description = "Optional; an empty body means 4 pings",
+        example = json!({"pings": 4})),
+    security(("OAuth2PasswordBearer" = ["network:ping"])),
+    responses((status = 200, description = "`ping_created`, or info `client_not_found`",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "ping_created",
+            "data": {"task_id": "0b6c8f2e-4f1a-4c37-9d0e-6a3c1f9e2b71", "status": "pending"},
+            "message": "Ping iniciado. Consulte el resultado con el task_id en unos segundos.", "meta": null})),
+        (status = 422, description = "`pings` outside 1..10 or `service_id` not a positive integer",
+            body = shared::envelope::Envelope),
+        (status = 502, description = "WispHub refused to start the ping", body = shared::envelope::Envelope),
+        (status = 503, description = "WispHub or the task store unavailable; see Retry-After",
+            body = shared::envelope::Envelope)))]
+async fn create_ping(
+    State(state): State<AppState>,
+    Path(service_id): Path<i64>,
+    Pings(pings): Pings,
+) -> Result<Reply, ApiError> {
+    if service_id <= 0 {
+        return Err(ApiError::invalid("service_id", "debe ser un entero positivo"));
+    }
+    Ok(match task::start(&*state.store, &state.wisphub, service_id, pings).await? {
+        Started::Created(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
+            .with_message("Ping iniciado. Consulte el resultado con el task_id en unos segundos."),
+        Started::AlreadyRunning(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
+            .with_message("Ya hay un ping en curso para este servicio; consulte el resultado con este task_id."),
+        Started::UnknownClient => {
+            Reply::info(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema.")
+        }
+    })
+}
+
+/// The ping's outcome: pending, or the verdict on the link (kept, so later polls are free).
+#[utoipa::path(get, path = "/api/v1/ping/{task_id}", tag = "network",
+    params(("task_id" = String, Path, description = "The task id `ping_created` returned")),
+    security(("OAuth2PasswordBearer" = ["network:ping"])),
+    responses((status = 200, description = "`stable_connection`; info `intermittent_connection`, `no_internet`, \
+        `ping_pending` or `ping_task_not_found`; error `ping_failed` with the router's message",
+        body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "info", "action": "intermittent_connection",
+            "data": {"task_id": "0b6c8f2e-4f1a-4c37-9d0e-6a3c1f9e2b71", "status": "done", "sent": 4, "received": 3,
+                "loss_pct": 25.0, "avg_rtt_ms": 5.6,
+                "summary": "3 de 4 paquetes recibidos; pérdida 25%; latencia media 5.6 ms"},
+            "message": "La conexión del cliente es intermitente: se perdió parte de los paquetes.", "meta": null})),
+        (status = 502, description = "WispHub answered something unreadable", body = shared::envelope::Envelope),
+        (status = 503, description = "WispHub or the task store unavailable; see Retry-After",
+            body = shared::envelope::Envelope)))]
+async fn get_ping(State(state): State<AppState>, Path(task_id): Path<String>) -> Result<Reply, ApiError> {
+    let not_found = || Reply::info(Action::PingTaskNotFound, "La tarea de ping no existe o ya expiró.");
+    // Our ids are UUIDs; anything else cannot name a task, so no store or WispHub call.
+    let Ok(task_id) = uuid::Uuid::parse_str(task_id.trim()) else { return Ok(not_found()) };
+    let task_id = task_id.hyphenated().to_string();
+    Ok(match task::poll(&*state.store, &state.wisphub, &task_id).await? {
+        Progress::NotFound => not_found(),
+        Progress::Pending => {
+            Reply::info(Action::PingPending, "El ping todavía está en curso. Consulte de nuevo en unos segundos.")
+                .with_data(PingTask::pending(task_id))
+        }
+        Progress::Done(verdict) => verdict_reply(task_id, verdict),
+    })
+}
+
+impl PingTask {
+    fn pending(task_id: String) -> Self {
+        PingTask { task_id, status: TaskStatus::Pending }
+    }
+}
+
+fn verdict_reply(task_id: String, verdict: Verdict) -> Reply {
+    let failure = verdict.failure.unwrap_or_default();
+    let data = PingResult {
+        task_id,
+        status: TaskStatus::Done,
+        sent: verdict.sent,
+        received: verdict.received,
+        loss_pct: verdict.loss_pct,
+        avg_rtt_ms: verdict.avg_rtt_ms,
+        summary: verdict.summary,
+    };
+    match verdict.judgement {
+        Judgement::Stable => {
+            Reply::success(Action::StableConnection, data).with_message("La conexión del cliente es estable.")
+        }
+        Judgement::Intermittent => Reply::info(
+            Action::IntermittentConnection,
+            "La conexión del cliente es intermitente: se perdió parte de los paquetes.",
+        )
+        .with_data(data),
+        Judgement::NoInternet => {
+            Reply::info(Action::NoInternet, "El cliente no tiene internet: se perdieron todos los paquetes.")
+                .with_data(data)
+        }
+        Judgement::Failed => {
+            Reply::failure(Action::PingFailed, format!("No se pudo completar el ping: {failure}")).with_data(data)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_has_both_routes_and_their_schemas() {
+        let document = serde_json::to_value(NetworkApi::openapi()).unwrap_or_default();
+
+        let paths = &document["paths"];
+        assert!(paths["/api/v1/{service_id}/ping"]["post"].is_object(), "{paths}");
+        assert!(paths["/api/v1/ping/{task_id}"]["get"].is_object(), "{paths}");
+        for schema in ["PingRequest", "PingTask", "PingResult"] {
+            assert!(document["components"]["schemas"][schema].is_object(), "{schema}");
+        }
+    }
 }

@@ -7,7 +7,6 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use shared::config::Config;
 use shared::error::FieldProblem;
-use shared::wisphub::model::ClientRecord;
 use shared::wisphub::{Answer, Payload, Route, UpstreamError, WispHub};
 use shared::{Action, ApiError, AppState, Reply};
 use utoipa::ToSchema;
@@ -103,7 +102,7 @@ pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) 
         None if known.stale => new.subject.clone(),
         None => return Err(ApiError::invalid("subject", "no es un asunto del catálogo de tickets")),
     };
-    let Some(client) = find_client(&app.wisphub, new.service_id).await? else {
+    let Some(client) = app.wisphub.client_by_service_id(new.service_id).await? else {
         return Ok(Reply::info(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema."));
     };
     let client_zone = client.zona.and_then(|z| z.id);
@@ -136,12 +135,6 @@ async fn create_within_limit(
     // Sent once: a POST that may have happened is never retried.
     let answer = wisphub.send(Method::POST, &Route::Tickets, Payload::Multipart(form)).await?;
     outcome(answer)
-}
-
-async fn find_client(wisphub: &WispHub, service_id: i64) -> Result<Option<ClientRecord>, UpstreamError> {
-    let filter = [("id_servicio", service_id.to_string())];
-    let found = wisphub.find(&Route::Clients, &filter, |c: &ClientRecord| c.id_servicio == service_id).await?;
-    Ok(found.into_iter().next())
 }
 
 /// The multipart fields of WISPHUB.md §3: `asunto` and `asuntos_default` must agree, codes not labels.

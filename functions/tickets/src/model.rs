@@ -1,10 +1,9 @@
 //! Tickets as WispHub sends them (decoded leniently) and as this API shows them.
 
 use chrono::DateTime;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::wisphub::model::{Named, int, text};
+use shared::wisphub::model::{Named, int, lenient, required_int, text};
 use utoipa::ToSchema;
 
 /// WispHub's ticket states by code, as its lists show them (WISPHUB.md §3).
@@ -123,15 +122,6 @@ impl From<TicketRecord> for Ticket {
             priority: record.prioridad,
         }
     }
-}
-
-fn required_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    int(d)?.ok_or_else(|| serde::de::Error::custom("expected an integer id"))
-}
-
-/// A nested value that is null, missing or of an unexpected shape reads as `None`, never failing the ticket.
-fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! coordinates) are simply not declared, so they never leave the decoder.
 
 use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -48,11 +49,11 @@ pub struct ClientRecord {
     pub ip: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub interfaz_lan: Option<String>,
-    #[serde(default, deserialize_with = "named")]
+    #[serde(default, deserialize_with = "lenient")]
     pub plan_internet: Option<Named>,
-    #[serde(default, deserialize_with = "named")]
+    #[serde(default, deserialize_with = "lenient")]
     pub zona: Option<Named>,
-    #[serde(default, deserialize_with = "named")]
+    #[serde(default, deserialize_with = "lenient")]
     pub tecnico: Option<Named>,
 }
 
@@ -152,14 +153,13 @@ pub fn date_dmy<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D:
     }))
 }
 
-fn named<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Named>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        value @ Value::Object(_) => serde_json::from_value(value).ok(),
-        _ => None,
-    })
+/// A nested value that is null, missing or of an unexpected shape reads as `None`, never failing the record.
+pub fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
 }
 
-fn required_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+/// An id that must be there: a record without it is malformed (and skipped by the list reader).
+pub fn required_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     int(d)?.ok_or_else(|| serde::de::Error::custom("expected an integer id"))
 }
 

@@ -1,0 +1,55 @@
+//! Benchmark helper: the WispHub calls one typical chatbot conversation costs, cold and warm.
+//! identify by phone → verify → ping → poll until the verdict → create a ticket.
+//! Run by `scripts/bench`; prints one JSON line.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use serde_json::{Value, json};
+
+use helpers::TestApp;
+
+async fn conversation(app: &TestApp, service_id: i64) -> (usize, usize) {
+    let token = app.full_token();
+    let client = app.get(&format!("/api/v1/clients/by-service-id/{service_id}"), &token).await.body["data"].clone();
+    let text = |key: &str| client[key].as_str().unwrap_or_default().to_owned();
+    app.sandbox.reset_counters();
+
+    let phone = text("phone").split(',').next().unwrap_or_default().trim().to_owned();
+    let found = app.get(&format!("/api/v1/clients/by-phone/{phone}"), &token).await;
+    assert_eq!(found.body["data"]["service_id"], service_id, "{}", found.text);
+    let claim =
+        json!({"name": text("name"), "address": text("address"), "internet_plan_name": text("internet_plan_name")});
+    let verified = app.post_json(&format!("/api/v1/clients/{service_id}/verify"), &token, claim).await;
+    assert_eq!(verified.body["data"]["is_valid"], true, "{}", verified.text);
+    let ping = app.post_json(&format!("/api/v1/{service_id}/ping"), &token, json!({"pings": 4})).await;
+    let task_id = ping.body["data"]["task_id"].as_str().unwrap().to_owned();
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        let poll = app.get(&format!("/api/v1/ping/{task_id}"), &token).await;
+        if poll.body["data"]["status"] == "done" || polls == 10 {
+            break;
+        }
+    }
+    let ticket = app
+        .post_json(
+            "/api/v1/tickets",
+            &token,
+            json!({"service_id": service_id, "subject": "Internet Lento", "description": "Lento desde ayer"}),
+        )
+        .await;
+    assert_eq!(ticket.body["action"], "ticket_created", "{}", ticket.text);
+    (app.sandbox.total_requests(), polls)
+}
+
+#[tokio::main]
+async fn main() {
+    let app = TestApp::spawn().await;
+    let (cold, cold_polls) = conversation(&app, 2003).await;
+    let (warm, warm_polls) = conversation(&app, 2012).await;
+    let result: Value =
+        json!({"cold_calls": cold, "cold_polls": cold_polls, "warm_calls": warm, "warm_polls": warm_polls});
+    println!("{result}");
+}
