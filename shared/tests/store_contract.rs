@@ -202,6 +202,19 @@ async fn dynamo_store() -> Option<DynamoStore> {
     Some(DynamoStore::connect(table.as_str(), Some(&endpoint)).await)
 }
 
+async fn case_delete_if_value_removes_only_the_owners_record(store: &dyn Store) {
+    let key = unique_key();
+    store.put_if_absent(&key, "owner-a", later()).await.unwrap();
+
+    let stranger = store.delete_if_value(&key, "owner-b").await;
+    assert!(matches!(stranger, Err(StoreError::ConditionFailed)), "{stranger:?}");
+    assert!(store.get(&key).await.unwrap().is_some(), "a stranger's release leaves the record");
+    store.delete_if_value(&key, "owner-a").await.unwrap();
+    assert!(store.get(&key).await.unwrap().is_none());
+    let gone = store.delete_if_value(&key, "owner-a").await;
+    assert!(matches!(gone, Err(StoreError::ConditionFailed)), "{gone:?}");
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod memory {
@@ -227,6 +240,7 @@ macro_rules! contract {
 }
 
 contract! {
+    case_delete_if_value_removes_only_the_owners_record,
     case_get_of_a_missing_key_is_none,
     case_put_if_absent_then_get_returns_the_value_at_version_1,
     case_a_second_put_if_absent_fails_the_condition,

@@ -17,6 +17,8 @@ const DEMO_PASSWORD: &str = "wisphub-demo";
 pub struct Server {
     state: AppState,
     notes: Vec<String>,
+    /// The form the token route takes, with the demo user's credentials when that user is in use.
+    login: String,
     // Kept alive for the life of the server.
     _sandbox: Option<wisphub_sandbox::Sandbox>,
 }
@@ -28,6 +30,7 @@ impl Server {
         let mut settings: HashMap<String, String> = dotenv;
         settings.extend(std::env::vars());
         let mut notes = Vec::new();
+        let mut login = "username=<user>&password=<password>".to_owned();
 
         if !settings.contains_key("JWT_SECRET") {
             settings.insert(
@@ -76,7 +79,7 @@ impl Server {
                 Arc::new(MemoryStore::new())
             }
         };
-        Ok(Server { state: AppState::new(config, store), notes, _sandbox: sandbox })
+        Ok(Server { state: AppState::new(config, store), notes, login, _sandbox: sandbox })
     }
 
     pub async fn run(self) {
@@ -90,7 +93,10 @@ impl Server {
         println!("WispHub API (local) listening on {url}");
         println!("  docs:   {url}/docs   (ReDoc: {url}/redoc, OpenAPI: {url}/openapi.json)");
         println!("  health: curl {url}/health");
-        println!("  token:  curl -s -X POST {url}/api/v1/auth/token -d 'username=<user>&password=<password>'");
+        println!("  token:  curl -s -X POST {url}/api/v1/auth/token -d '{}'", self.login);
+        println!(
+            "  then:   curl -s {url}/api/v1/clients/by-phone/3001234567 -H 'Authorization: Bearer <access_token>'"
+        );
         for note in &self.notes {
             println!("  - {note}");
         }

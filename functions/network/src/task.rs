@@ -193,9 +193,9 @@ async fn keep(store: &dyn Store, key: &str, item: &Item, record: TaskRecord) -> 
 /// Frees the service for a new ping, unless the claim already belongs to a newer task.
 async fn release(store: &dyn Store, service_id: i64, task_id: &str) {
     let key = keys::running_ping(service_id);
-    let result = match store.get(&key).await {
-        Ok(Some(claim)) if claim.value == task_id => store.delete(&key).await,
-        other => other.map(|_| ()),
+    let result = match store.delete_if_value(&key, task_id).await {
+        Err(StoreError::ConditionFailed) => Ok(()),
+        other => other,
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, "could not free the running-ping claim; it expires by itself");

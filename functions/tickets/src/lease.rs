@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use shared::store::Store;
+use shared::store::{Store, StoreError};
 
 /// How long a lock or an in-flight claim may outlive a crashed holder. Longer than any request can
 /// run (the budget plus the stack's one-second guard), so a live holder never loses it.
@@ -16,17 +16,19 @@ pub fn lease(request_budget: Duration) -> Duration {
 pub struct Held {
     store: Arc<dyn Store>,
     key: Option<String>,
+    /// What this holder wrote, so a late release never frees a successor's lock.
+    owner: String,
 }
 
 impl Held {
-    pub fn new(store: Arc<dyn Store>, key: String) -> Self {
-        Held { store, key: Some(key) }
+    pub fn new(store: Arc<dyn Store>, key: String, owner: String) -> Self {
+        Held { store, key: Some(key), owner }
     }
 
     /// Removes the record now; a store failure is only logged (the lease ends it anyway).
     pub async fn release(mut self) {
         if let Some(key) = self.key.take() {
-            remove(&*self.store, &key).await;
+            remove(&*self.store, &key, &self.owner).await;
         }
     }
 }
@@ -34,13 +36,18 @@ impl Held {
 impl Drop for Held {
     fn drop(&mut self) {
         let (Some(key), Ok(runtime)) = (self.key.take(), tokio::runtime::Handle::try_current()) else { return };
-        let store = self.store.clone();
-        runtime.spawn(async move { remove(&*store, &key).await });
+        let (store, owner) = (self.store.clone(), std::mem::take(&mut self.owner));
+        runtime.spawn(async move { remove(&*store, &key, &owner).await });
     }
 }
 
-async fn remove(store: &dyn Store, key: &str) {
-    if let Err(e) = store.delete(key).await {
+async fn remove(store: &dyn Store, key: &str, owner: &str) {
+    // ConditionFailed: the lease ended and someone else holds the record now; it is theirs.
+    let released = match store.delete_if_value(key, owner).await {
+        Err(StoreError::ConditionFailed) => Ok(()),
+        other => other,
+    };
+    if let Err(e) = released {
         let kind = key.split('#').next().unwrap_or_default();
         tracing::warn!(error = %e, kind, "could not release a store record; its lease will end it");
     }

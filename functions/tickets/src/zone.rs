@@ -52,9 +52,10 @@ pub async fn open_tickets_in_zone(wisphub: &WispHub, states: &[u8], zone: i64) -
 pub async fn lock_zone(store: &Arc<dyn Store>, zone: i64, request_budget: Duration) -> Result<Held, StoreError> {
     let key = keys::zone_lock(zone);
     let lease_secs = lease(request_budget).as_secs();
+    let owner = uuid::Uuid::new_v4().to_string();
     loop {
-        match store.put_if_absent(&key, "locked", now_secs() + lease_secs).await {
-            Ok(()) => return Ok(Held::new(store.clone(), key)),
+        match store.put_if_absent(&key, &owner, now_secs() + lease_secs).await {
+            Ok(()) => return Ok(Held::new(store.clone(), key, owner)),
             Err(StoreError::ConditionFailed) => {}
             Err(e) => return Err(e),
         }

@@ -229,6 +229,23 @@ impl Store for DynamoStore {
             .map_err(|err| unavailable("delete_item", &err))
     }
 
+    async fn delete_if_value(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(key))
+            .key(SK, s(SK_VALUE))
+            .condition_expression("#value = :value AND #exp > :now")
+            .expression_attribute_names("#value", VALUE)
+            .expression_attribute_names("#exp", EXPIRES_AT)
+            .expression_attribute_values(":value", s(value))
+            .expression_attribute_values(":now", n(now_secs()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| condition_failed_or("delete_item", &err, |e| e.is_conditional_check_failed_exception()))
+    }
+
     async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError> {
         for _ in 0..INCREMENT_TRIES {
             match self.add_one(key).await {

@@ -59,6 +59,16 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn delete_if_value(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.with(|items, now| match live(items.get(key), now) {
+            Some(item) if item.value == value => {
+                items.remove(key);
+                Ok(())
+            }
+            _ => Err(StoreError::ConditionFailed),
+        })
+    }
+
     async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError> {
         self.with(|items, now| {
             let (count, expires_at, version) = match live(items.get(key), now) {

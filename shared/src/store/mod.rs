@@ -42,6 +42,9 @@ pub trait Store: Send + Sync {
     async fn update_if_version(&self, key: &str, version: u64, value: &str, expires_at: u64) -> Result<(), StoreError>;
     /// Removes the record; absent is fine.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Removes the record only while it holds `value`, so an owner releases its own lock or claim
+    /// and never a successor's; `ConditionFailed` when it holds something else or is gone.
+    async fn delete_if_value(&self, key: &str, value: &str) -> Result<(), StoreError>;
     /// Adds one to a counter and returns the new count. A missing or expired counter restarts at 1
     /// and expires at `expires_at`; a live one keeps its expiry (a fixed window).
     async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError>;
