@@ -8,5 +8,6 @@ mod lambda;
 mod network;
 mod plans;
 mod protocol;
+mod template;
 mod tickets;
 mod wisphub;
