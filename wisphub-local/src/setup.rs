@@ -43,6 +43,7 @@ impl Server {
             let hash = bcrypt::hash(DEMO_PASSWORD, 10).expect("bcrypt hashing a constant");
             settings.insert("API_USERNAME".into(), DEMO_USER.into());
             settings.insert("API_PASSWORD_HASH".into(), hash);
+            login = format!("username={DEMO_USER}&password={DEMO_PASSWORD}");
             notes
                 .push(format!("No API users configured: demo user '{DEMO_USER}' / '{DEMO_PASSWORD}' has every scope."));
         }

@@ -6,26 +6,27 @@ use serde::Serialize;
 use shared::wisphub::model::ClientRecord;
 use utoipa::ToSchema;
 
+/// Text fields are boxed `str`s: the directory holds one per client of the tenant (50,000 of them).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Client {
     pub service_id: i64,
-    pub name: Option<String>,
-    pub document: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub locality: Option<String>,
+    pub name: Option<Box<str>>,
+    pub document: Option<Box<str>>,
+    pub phone: Option<Box<str>>,
+    pub address: Option<Box<str>>,
+    pub city: Option<Box<str>>,
+    pub locality: Option<Box<str>>,
     /// WispHub `estado_facturas`: Pagadas / Pendiente de Pago / Vencidas.
-    pub payment_status: Option<String>,
+    pub payment_status: Option<Box<str>>,
     /// WispHub `estado`: Activo / Suspendido / Cancelado / Gratis.
-    pub service_status: Option<String>,
+    pub service_status: Option<Box<str>>,
     pub zone_id: Option<i64>,
-    pub antenna_ip: Option<String>,
+    pub antenna_ip: Option<Box<str>>,
     #[schema(value_type = Option<String>, format = Date)]
     pub cut_off_date: Option<NaiveDate>,
     pub outstanding_balance: Option<f64>,
-    pub lan_interface: Option<String>,
-    pub internet_plan_name: Option<String>,
+    pub lan_interface: Option<Box<str>>,
+    pub internet_plan_name: Option<Box<str>>,
     pub internet_plan_price: Option<f64>,
     pub technician_id: Option<i64>,
 }
@@ -34,24 +35,28 @@ impl From<&ClientRecord> for Client {
     fn from(record: &ClientRecord) -> Self {
         Client {
             service_id: record.id_servicio,
-            name: record.nombre.clone(),
-            document: record.cedula.clone(),
-            phone: record.telefono.clone(),
-            address: record.direccion.clone(),
-            city: record.ciudad.clone(),
-            locality: record.localidad.clone(),
-            payment_status: record.estado_facturas.clone(),
-            service_status: record.estado.clone(),
+            name: text(&record.nombre),
+            document: text(&record.cedula),
+            phone: text(&record.telefono),
+            address: text(&record.direccion),
+            city: text(&record.ciudad),
+            locality: text(&record.localidad),
+            payment_status: text(&record.estado_facturas),
+            service_status: text(&record.estado),
             zone_id: record.zona.as_ref().and_then(|z| z.id),
-            antenna_ip: record.ip.clone(),
+            antenna_ip: text(&record.ip),
             cut_off_date: record.fecha_corte,
             outstanding_balance: record.saldo,
-            lan_interface: record.interfaz_lan.clone(),
-            internet_plan_name: record.plan_internet.as_ref().and_then(|p| p.nombre.clone()),
+            lan_interface: text(&record.interfaz_lan),
+            internet_plan_name: record.plan_internet.as_ref().and_then(|p| text(&p.nombre)),
             internet_plan_price: record.precio_plan,
             technician_id: record.tecnico.as_ref().and_then(|t| t.id),
         }
     }
+}
+
+fn text(value: &Option<String>) -> Option<Box<str>> {
+    value.as_deref().map(Box::from)
 }
 
 /// The example shown in the OpenAPI document (demo data, not a real person).

@@ -51,19 +51,17 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn build(records: &[ClientRecord], country_code: &str) -> Self {
-        Index { entries: records.iter().map(|r| Entry::new(r, country_code)).collect() }
-    }
-
     /// Clients whose name, address, document or phone contain every word of `query`.
     pub fn search(&self, query: &str) -> Vec<&Client> {
         let folded = fold(query);
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
-        self.entries
-            .iter()
-            .filter(|entry| words.iter().all(|word| entry.haystack.contains(word)))
-            .map(|entry| &entry.client)
-            .collect()
+        self.containing(&words).map(|entry| &entry.client).collect()
+    }
+
+    /// Entries whose folded name, address, document and phones hold every one of `words`
+    /// (already folded) somewhere: a scan of short strings, the first cut of every search.
+    pub fn containing<'a, 'w>(&'a self, words: &'w [&str]) -> impl Iterator<Item = &'a Entry> + use<'a, 'w> {
+        self.entries.iter().filter(|entry| words.iter().all(|word| entry.haystack.contains(word)))
     }
 
     pub fn active(&self) -> impl Iterator<Item = &Client> {
@@ -87,8 +85,11 @@ impl Directory {
         let country_code = self.country_code.clone();
         self.cache
             .get(move || async move {
-                let records: Vec<ClientRecord> = wisphub.list(&Route::Clients, &[]).await?;
-                Ok::<_, UpstreamError>(Index::build(&records, &country_code))
+                // Entries are built page by page: the wire records of the whole tenant are never held at once.
+                let entries = wisphub
+                    .list_kept(&Route::Clients, &[], |record: ClientRecord| Some(Entry::new(&record, &country_code)))
+                    .await?;
+                Ok::<_, UpstreamError>(Index { entries })
             })
             .await
     }
@@ -131,10 +132,8 @@ mod tests {
 
     #[test]
     fn search_matches_every_word_in_any_field_without_accents() {
-        let index = Index::build(
-            &[record(1, "María Núñez", "3157654321, 3209876543"), record(2, "Mario Díaz", "3001112233")],
-            "57",
-        );
+        let records = [record(1, "María Núñez", "3157654321, 3209876543"), record(2, "Mario Díaz", "3001112233")];
+        let index = Index { entries: records.iter().map(|r| Entry::new(r, "57")).collect() };
         assert_eq!(index.search("maria nunez").len(), 1);
         assert_eq!(index.search("NÚÑEZ san jose").len(), 1);
         assert_eq!(index.search("3209876543").len(), 1);

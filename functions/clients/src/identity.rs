@@ -10,7 +10,7 @@ use shared::wisphub::plans::{PlanKind, plan_detail};
 use utoipa::ToSchema;
 
 use crate::client::Client;
-use crate::text::{document_key, fold, words_match};
+use crate::text::{document_key, fold, words, words_match};
 
 /// Largest difference between a claimed and a stored price that still matches.
 const PRICE_TOLERANCE: f64 = 1.0;
@@ -80,12 +80,18 @@ impl Claim {
         .collect()
     }
 
+    /// Folded words every match holds in its name or address: a stored word equals or begins with
+    /// each given word, so each is a substring of the directory's search key.
+    pub fn search_words(&self) -> Vec<String> {
+        [&self.name, &self.address].into_iter().flatten().flat_map(|text| words(text)).collect()
+    }
+
     /// The text fields that match `client` (the price is checked separately: it may cost a call).
     fn text_matches(&self, client: &Client) -> Vec<Field> {
         let pairs = [
-            (Field::Name, &self.name, &client.name),
-            (Field::Address, &self.address, &client.address),
-            (Field::InternetPlanName, &self.plan_name, &client.internet_plan_name),
+            (Field::Name, self.name.as_deref(), client.name.as_deref()),
+            (Field::Address, self.address.as_deref(), client.address.as_deref()),
+            (Field::InternetPlanName, self.plan_name.as_deref(), client.internet_plan_name.as_deref()),
         ];
         pairs
             .into_iter()

@@ -18,7 +18,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// The words of a folded value, with one leading address prefix dropped.
-fn words(text: &str) -> Vec<String> {
+pub fn words(text: &str) -> Vec<String> {
     let folded = fold(text);
     let mut words: Vec<String> = folded.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
     if words.len() > 1 && DROPPABLE_PREFIXES.contains(&words[0].as_str()) {
