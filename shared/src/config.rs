@@ -44,6 +44,8 @@ pub struct Config {
     pub wisphub_concurrency: usize,
     pub wisphub_page_size: usize,
     pub request_budget: Duration,
+    /// Least time between two WispHub looks at one ping task (and from its start to the first).
+    pub ping_check_interval: Duration,
     pub jwt_secret: SecretString,
     pub jwt_ttl_minutes: i64,
     pub jwt_issuer: String,
@@ -103,6 +105,7 @@ impl Config {
             wisphub_concurrency: vars.parsed::<usize>("WISPHUB_CONCURRENCY", 4)?.max(1),
             wisphub_page_size: vars.parsed::<usize>("WISPHUB_PAGE_SIZE", 1000)?.max(1),
             request_budget: Duration::from_millis(vars.parsed("REQUEST_BUDGET_MS", 10_000)?),
+            ping_check_interval: Duration::from_millis(vars.parsed("PING_CHECK_INTERVAL_MS", 2000)?),
             jwt_secret: SecretString::from(jwt_secret),
             jwt_ttl_minutes: vars.parsed("JWT_TTL_MINUTES", 60)?,
             jwt_issuer: vars.or("JWT_ISSUER", "wisphub-api"),
@@ -259,6 +262,7 @@ mod tests {
         assert_eq!(c.active_ticket_states, vec![1, 2]);
         assert_eq!(c.ticket_timezone, Tz::America__Bogota);
         assert_eq!(c.request_budget, Duration::from_secs(10));
+        assert_eq!(c.ping_check_interval, Duration::from_secs(2));
         assert_eq!(c.cors_origins.len(), DEFAULT_CORS_ORIGINS.len());
         assert_eq!(c.default_country_code, "57");
     }

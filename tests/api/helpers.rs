@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -20,6 +21,9 @@ pub const BOT_USER: &str = "bot";
 pub const BOT_PASSWORD: &str = "correct horse battery";
 pub const ADMIN_USER: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "staple";
+/// How long the sandbox's ping tasks run, and how often the API looks at one: a test's time scale.
+pub const PING_RUN_TIME: Duration = Duration::from_millis(120);
+pub const PING_CHECK_INTERVAL: Duration = Duration::from_millis(60);
 
 /// Hashes are costly even at bcrypt's lowest cost; make them once per test binary.
 fn hashes() -> &'static (String, String) {
@@ -98,6 +102,7 @@ impl Builder {
             ("WISPHUB_TIMEOUT_MS".into(), "1000".into()),
             ("REQUEST_BUDGET_MS".into(), "3000".into()),
             ("DEFAULT_TECHNICIAN_ID".into(), "7".into()),
+            ("PING_CHECK_INTERVAL_MS".into(), PING_CHECK_INTERVAL.as_millis().to_string()),
         ]);
         settings.extend(self.settings);
         let config = Config::from_lookup(|name| settings.get(name).cloned()).expect("test configuration");
@@ -109,7 +114,8 @@ impl Builder {
 
 impl TestApp {
     pub fn builder() -> Builder {
-        Builder { settings: HashMap::new(), sandbox: SandboxConfig::default(), store: None }
+        let sandbox = SandboxConfig { ping_run_time: PING_RUN_TIME, ..SandboxConfig::default() };
+        Builder { settings: HashMap::new(), sandbox, store: None }
     }
 
     pub async fn spawn() -> TestApp {

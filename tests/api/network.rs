@@ -13,8 +13,9 @@ use crate::helpers::*;
 
 const PING_POST: &str = "/api/clientes/{id}/ping/";
 const TASK_GET: &str = "/api/tasks/{id}/";
-/// The sandbox finishes a task on its third poll; a few more are allowed before giving up.
-const MAX_POLLS: usize = 6;
+/// Polls a bot makes, `PING_CHECK_INTERVAL` apart, before a test gives up on a task: several
+/// times the sandbox's run time.
+const MAX_POLLS: usize = 20;
 
 /// Each demo service's link once its task is done: action, type, sent, received, loss and a piece of the message.
 const SCENARIOS: [(i64, &str, &str, u64, u64, f64, Option<&str>); 6] = [
@@ -51,9 +52,10 @@ async fn start(app: &App, token: &str, service_id: i64) -> String {
     answer.body["data"]["task_id"].as_str().expect("a task id").to_owned()
 }
 
-/// Polls until the task is no longer pending (or `MAX_POLLS` ran out).
+/// Polls like a bot, one `PING_CHECK_INTERVAL` apart, until the task is no longer pending (or `MAX_POLLS` ran out).
 async fn poll_until_done(app: &App, token: &str, task_id: &str) -> Answer {
     for _ in 0..MAX_POLLS {
+        tokio::time::sleep(PING_CHECK_INTERVAL).await;
         let answer = poll(app, token, task_id).await;
         answer.assert_envelope();
         if answer.action() != "ping_pending" {
@@ -127,13 +129,15 @@ async fn a_task_that_never_finishes_stays_pending() {
         let token = app.token(&[Scope::NetworkPing]);
         let task_id = start(&app.app, &token, service_id).await;
 
-        for _ in 0..MAX_POLLS {
+        for _ in 0..6 {
+            tokio::time::sleep(PING_CHECK_INTERVAL).await;
             let answer = poll(&app.app, &token, &task_id).await;
 
             answer.assert_envelope();
             assert_eq!((answer.body["type"].as_str(), answer.action()), (Some("info"), "ping_pending"), "{service_id}");
             assert_eq!(answer.body["data"], json!({"task_id": task_id, "status": "pending"}));
         }
+        assert!(app.sandbox.count("GET", TASK_GET) >= 3, "WispHub was asked again and again");
     }
 }
 
@@ -281,6 +285,34 @@ async fn once_the_verdict_is_stored_a_new_ping_can_start_and_polls_make_no_wisph
     }
     assert_ne!(next, task_id, "the finished ping no longer blocks the service");
     assert_eq!(app.sandbox.count("POST", PING_POST), 2);
+}
+
+#[tokio::test]
+async fn a_bot_polling_in_a_tight_loop_costs_one_wisphub_look_per_interval() {
+    // Given a ping whose task takes a realistic second and a half, looked at every 2 s (the defaults)
+    let app = TestApp::builder()
+        .sandbox(|s| s.ping_run_time = Duration::from_millis(1500))
+        .setting("PING_CHECK_INTERVAL_MS", "2000")
+        .spawn()
+        .await;
+    let token = app.token(&[Scope::NetworkPing]);
+    let task_id = start(&app.app, &token, 1001).await;
+
+    // When a bot polls every 100 ms until the verdict
+    let mut polls = 0;
+    let verdict = loop {
+        polls += 1;
+        let answer = poll(&app.app, &token, &task_id).await;
+        if answer.action() != "ping_pending" || polls == 40 {
+            break answer;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    // Then the answers were pending until the task had run, and WispHub was asked once
+    assert_eq!(verdict.action(), "stable_connection", "{}", verdict.text);
+    assert!(polls >= 15, "no verdict before the first look at 2 s: {polls} polls");
+    assert_eq!(app.sandbox.count("GET", TASK_GET), 1);
 }
 
 #[tokio::test]

@@ -6,7 +6,10 @@
 #[allow(dead_code)]
 mod helpers;
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
+use wisphub_sandbox::SandboxConfig;
 
 use helpers::TestApp;
 
@@ -27,6 +30,8 @@ async fn conversation(app: &TestApp, service_id: i64) -> (usize, usize) {
     let task_id = ping.body["data"]["task_id"].as_str().unwrap().to_owned();
     let mut polls = 0;
     loop {
+        // A bot asks about once a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
         polls += 1;
         let poll = app.get(&format!("/api/v1/ping/{task_id}"), &token).await;
         if poll.body["data"]["status"] == "done" || polls == 10 {
@@ -46,7 +51,13 @@ async fn conversation(app: &TestApp, service_id: i64) -> (usize, usize) {
 
 #[tokio::main]
 async fn main() {
-    let app = TestApp::spawn().await;
+    // The product's timings, not the tests' shortened ones: a ping task runs 1.5 s in the sandbox
+    // (WispHub's take a few seconds) and the API looks at it every 2 s at most (the default).
+    let app = TestApp::builder()
+        .sandbox(|s| s.ping_run_time = SandboxConfig::default().ping_run_time)
+        .setting("PING_CHECK_INTERVAL_MS", "2000")
+        .spawn()
+        .await;
     let (cold, cold_polls) = conversation(&app, 2003).await;
     let (warm, warm_polls) = conversation(&app, 2012).await;
     let result: Value =

@@ -1,5 +1,7 @@
 //! Command-line switches of the standalone sandbox binary.
 
+use std::time::Duration;
+
 use clap::Parser;
 
 use crate::{DEFAULT_API_KEY, Faults, SandboxConfig};
@@ -23,6 +25,9 @@ pub struct Cli {
     /// Seed of the data generator and of the fault dice.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Milliseconds a ping task runs before its final state (PENDING for the first third, then PROCESS).
+    #[arg(long, default_value_t = 1500)]
+    pub ping_task_ms: u64,
     /// Share of requests that hang for an hour (0.125 is what real tenants do).
     #[arg(long, default_value_t = 0.0, value_parser = ratio)]
     pub stall_ratio: f64,
@@ -60,6 +65,7 @@ impl Cli {
             api_key: self.api_key.clone(),
             clients: self.clients as usize,
             seed: self.seed,
+            ping_run_time: Duration::from_millis(self.ping_task_ms),
             faults: Faults {
                 stall_ratio: self.stall_ratio,
                 error_5xx_ratio: self.error_5xx_ratio,

@@ -19,6 +19,8 @@ pub use log::RecordedRequest;
 pub use routes::router;
 pub use state::SandboxState;
 
+use std::time::Duration;
+
 use tokio::net::TcpListener;
 
 /// The key the sandbox accepts unless told otherwise (WispHub shape: 8 chars, a dot, 32 chars).
@@ -33,12 +35,20 @@ pub struct SandboxConfig {
     pub clients: usize,
     /// Drives the generator and the fault dice.
     pub seed: u64,
+    /// How long a ping task runs before its final state (WispHub's take a few seconds).
+    pub ping_run_time: Duration,
     pub faults: Faults,
 }
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self { api_key: DEFAULT_API_KEY.to_string(), clients: 60, seed: 7, faults: Faults::default() }
+        Self {
+            api_key: DEFAULT_API_KEY.to_string(),
+            clients: 60,
+            seed: 7,
+            ping_run_time: Duration::from_millis(1500),
+            faults: Faults::default(),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -19,6 +20,7 @@ pub struct SandboxState {
 
 struct Inner {
     api_key: String,
+    ping_run_time: Duration,
     faults: Mutex<Faults>,
     forced: Mutex<VecDeque<ForcedFault>>,
     dice: Mutex<StdRng>,
@@ -45,6 +47,7 @@ impl SandboxState {
         SandboxState {
             inner: Arc::new(Inner {
                 api_key: config.api_key,
+                ping_run_time: config.ping_run_time,
                 faults: Mutex::new(config.faults),
                 forced: Mutex::new(VecDeque::new()),
                 dice: Mutex::new(StdRng::seed_from_u64(config.seed)),
@@ -58,6 +61,10 @@ impl SandboxState {
 
     pub fn api_key(&self) -> &str {
         &self.inner.api_key
+    }
+
+    pub(crate) fn ping_run_time(&self) -> Duration {
+        self.inner.ping_run_time
     }
 
     pub fn faults(&self) -> Faults {

@@ -124,7 +124,7 @@ async fn create_ping(
     if service_id <= 0 {
         return Err(ApiError::invalid("service_id", "debe ser un entero positivo"));
     }
-    Ok(match task::start(&*state.store, &state.wisphub, service_id, pings).await? {
+    Ok(match task::start(&*state.store, &state.wisphub, service_id, pings, state.config.ping_check_interval).await? {
         Started::Created(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
             .with_message("Ping iniciado. Consulte el resultado con el task_id en unos segundos."),
         Started::AlreadyRunning(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
@@ -155,7 +155,7 @@ async fn get_ping(State(state): State<AppState>, Path(task_id): Path<String>) ->
     // Our ids are UUIDs; anything else cannot name a task, so no store or WispHub call.
     let Ok(task_id) = uuid::Uuid::parse_str(task_id.trim()) else { return Ok(not_found()) };
     let task_id = task_id.hyphenated().to_string();
-    Ok(match task::poll(&*state.store, &state.wisphub, &task_id).await? {
+    Ok(match task::poll(&*state.store, &state.wisphub, &task_id, state.config.ping_check_interval).await? {
         Progress::NotFound => not_found(),
         Progress::Pending => {
             Reply::info(Action::PingPending, "El ping todavía está en curso. Consulte de nuevo en unos segundos.")

@@ -1,11 +1,13 @@
 //! Ping tasks in the shared store: at most one running ping per service, tasks under our own ids
 //! (WispHub's id never leaves the store), and the verdict kept so later polls cost no upstream call.
 
+use std::time::Duration;
+
 use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::ApiError;
-use shared::auth::now_secs;
+use shared::auth::{now_millis, now_secs};
 use shared::store::{Item, Store, StoreError, keys};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub};
 
@@ -42,6 +44,10 @@ struct TaskRecord {
     state: RecordState,
     verdict: Option<Verdict>,
     created_at: u64,
+    /// Epoch ms before which WispHub is not asked about the task: a router takes seconds, and a
+    /// bot polling in a tight loop should not turn into as many WispHub calls.
+    #[serde(default)]
+    next_check_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -57,8 +63,19 @@ impl TaskRecord {
     }
 }
 
+/// Epoch ms `check_every` from now: the earliest next WispHub look at a task.
+fn next_check_ms(check_every: Duration) -> u64 {
+    now_millis() + check_every.as_millis() as u64
+}
+
 /// Starts a ping of `service_id` with `pings` echo requests, or hands back the one already running.
-pub async fn start(store: &dyn Store, wisphub: &WispHub, service_id: i64, pings: u8) -> Result<Started, ApiError> {
+pub async fn start(
+    store: &dyn Store,
+    wisphub: &WispHub,
+    service_id: i64,
+    pings: u8,
+    check_every: Duration,
+) -> Result<Started, ApiError> {
     // Looked up before claiming, so an unknown service never blocks anything.
     if wisphub.client_by_service_id(service_id).await?.is_none() {
         return Ok(Started::UnknownClient);
@@ -67,7 +84,7 @@ pub async fn start(store: &dyn Store, wisphub: &WispHub, service_id: i64, pings:
     if let Some(running) = claim(store, service_id, &task_id).await? {
         return Ok(Started::AlreadyRunning(running));
     }
-    let launched = launch(store, wisphub, service_id, pings, &task_id).await;
+    let launched = launch(store, wisphub, service_id, pings, &task_id, check_every).await;
     if !matches!(launched, Ok(Started::Created(_))) {
         forget(store, service_id, &task_id).await;
     }
@@ -98,6 +115,7 @@ async fn launch(
     service_id: i64,
     pings: u8,
     task_id: &str,
+    check_every: Duration,
 ) -> Result<Started, ApiError> {
     let key = keys::ping_task(task_id);
     let mut record = TaskRecord {
@@ -106,6 +124,7 @@ async fn launch(
         state: RecordState::Pending,
         verdict: None,
         created_at: now_secs(),
+        next_check_ms: 0,
     };
     // Until WispHub answers, the record lives no longer than the claim.
     store.put_if_absent(&key, &record.encode()?, record.created_at + CLAIM_SECS).await?;
@@ -120,6 +139,7 @@ async fn launch(
     let wisphub_task_id =
         upstream_task_id(&answer.body).ok_or_else(|| UpstreamError::Garbage("a ping answer without task_id".into()))?;
     record.wisphub_task_id = Some(wisphub_task_id);
+    record.next_check_ms = next_check_ms(check_every);
     store.update_if_version(&key, 1, &record.encode()?, record.created_at + TASK_SECS).await?;
     Ok(Started::Created(task_id.to_owned()))
 }
@@ -141,20 +161,36 @@ async fn forget(store: &dyn Store, service_id: i64, task_id: &str) {
     }
 }
 
-/// The task's state: the stored verdict, or WispHub's answer (judged and stored once final).
-pub async fn poll(store: &dyn Store, wisphub: &WispHub, task_id: &str) -> Result<Progress, ApiError> {
+/// The task's state: the stored verdict, pending while too soon to ask again, or WispHub's answer
+/// (judged and stored once final).
+pub async fn poll(
+    store: &dyn Store,
+    wisphub: &WispHub,
+    task_id: &str,
+    check_every: Duration,
+) -> Result<Progress, ApiError> {
     let key = keys::ping_task(task_id);
     let Some((item, record)) = load(store, &key).await? else { return Ok(Progress::NotFound) };
     if let Some(verdict) = record.verdict {
         return Ok(Progress::Done(verdict));
     }
     let Some(wisphub_task_id) = record.wisphub_task_id.clone() else { return Ok(Progress::Pending) };
+    if now_millis() < record.next_check_ms {
+        return Ok(Progress::Pending);
+    }
     let Some(body) = wisphub.get(&Route::Task(wisphub_task_id), &[]).await? else {
         return Ok(Progress::NotFound);
     };
     let verdict = match ping::read_task(&body) {
         None => return Err(UpstreamError::Garbage("a task without status".into()).into()),
-        Some(TaskState::Running) => return Ok(Progress::Pending),
+        Some(TaskState::Running) => {
+            let record = TaskRecord { next_check_ms: next_check_ms(check_every), ..record };
+            // Another instance may have looked at the same moment; its time serves as well as ours.
+            match store.update_if_version(&key, item.version, &record.encode()?, item.expires_at).await {
+                Ok(()) | Err(StoreError::ConditionFailed) => return Ok(Progress::Pending),
+                Err(e) => return Err(e.into()),
+            }
+        }
         Some(TaskState::Finished(verdict)) => verdict,
     };
     let service_id = record.service_id;

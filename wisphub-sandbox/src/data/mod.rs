@@ -97,13 +97,19 @@ impl Data {
     }
 
     /// Starts a ping task for a known service and returns its id.
-    pub(crate) fn start_ping(&mut self, service_id: i64, pings: u32, task_id: String) -> Option<String> {
+    pub(crate) fn start_ping(
+        &mut self,
+        service_id: i64,
+        pings: u32,
+        task_id: String,
+        run_time: std::time::Duration,
+    ) -> Option<String> {
         let host = self.client(service_id)?.ip.clone();
         let scenario = ping::Scenario::for_service(service_id, self.failures);
         if matches!(scenario, ping::Scenario::Failure { .. }) {
             self.failures += 1;
         }
-        self.tasks.insert(task_id.clone(), PingTask::new(scenario, host, pings));
+        self.tasks.insert(task_id.clone(), PingTask::new(scenario, host, pings, run_time));
         Some(task_id)
     }
 }

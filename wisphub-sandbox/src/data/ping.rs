@@ -1,5 +1,7 @@
 //! Ping tasks: WispHub's async task store, with one scripted network scenario per demo service.
 
+use std::time::{Duration, Instant};
+
 use serde_json::{Value, json};
 
 /// What the customer's link does when pinged.
@@ -41,7 +43,9 @@ pub(crate) struct PingTask {
     pub scenario: Scenario,
     pub host: String,
     pub pings: u32,
-    pub polls: u32,
+    started: Instant,
+    /// How long the router takes: PENDING for the first third, PROCESS for the rest, then final.
+    run_time: Duration,
 }
 
 const ROUTER_ERROR: &str = "('Error \"input does not match any value of interface\" executing command /ping ...', \
@@ -57,16 +61,20 @@ enum Reply {
 }
 
 impl PingTask {
-    pub(crate) fn new(scenario: Scenario, host: String, pings: u32) -> Self {
-        PingTask { scenario, host, pings, polls: 0 }
+    pub(crate) fn new(scenario: Scenario, host: String, pings: u32, run_time: Duration) -> Self {
+        PingTask { scenario, host, pings, started: Instant::now(), run_time }
     }
 
-    /// One poll of `GET /api/tasks/{id}/`: PENDING, then PROCESS, then the final state for good.
-    pub(crate) fn poll(&mut self, stuck: bool) -> Value {
-        self.polls += 1;
-        let (status, result) = if stuck || self.scenario == Scenario::Pending || self.polls == 1 {
+    /// One poll of `GET /api/tasks/{id}/`: how the task stands now. Like WispHub's, it moves with
+    /// time, not with how often it is asked.
+    pub(crate) fn poll(&self, stuck: bool) -> Value {
+        self.state_after(self.started.elapsed(), stuck)
+    }
+
+    fn state_after(&self, elapsed: Duration, stuck: bool) -> Value {
+        let (status, result) = if stuck || self.scenario == Scenario::Pending || elapsed < self.run_time / 3 {
             ("PENDING", Value::Null)
-        } else if self.polls == 2 {
+        } else if elapsed < self.run_time {
             ("PROCESS", Value::Null)
         } else if let Scenario::Failure { message } = self.scenario {
             ("FAILURE", if message { json!("Router no disponible") } else { Value::Null })
@@ -121,7 +129,7 @@ mod tests {
     use super::*;
 
     fn summary(scenario: Scenario, pings: u32) -> String {
-        let result = PingTask::new(scenario, "172.16.12.25".into(), pings).result();
+        let result = PingTask::new(scenario, "172.16.12.25".into(), pings, Duration::ZERO).result();
         let entries = result.as_array().cloned().unwrap_or_default();
         assert_eq!(entries.len(), pings as usize + 1);
         entries.last().and_then(|e| e["ping-exitoso"].as_str()).unwrap_or("").to_string()
@@ -137,37 +145,40 @@ mod tests {
         assert_eq!(summary(Scenario::Mixed, 4), "2 de 4");
     }
 
+    fn task(scenario: Scenario) -> PingTask {
+        PingTask::new(scenario, "172.16.12.25".into(), 4, Duration::from_millis(900))
+    }
+
+    fn status(task: &PingTask, elapsed_ms: u64, stuck: bool) -> String {
+        task.state_after(Duration::from_millis(elapsed_ms), stuck)["task"]["status"].as_str().unwrap_or("").into()
+    }
+
     #[test]
-    fn task_goes_pending_then_process_then_stays_final() {
-        let mut task = PingTask::new(Scenario::Stable, "172.16.12.25".into(), 4);
-        let statuses: Vec<String> =
-            (0..4).map(|_| task.poll(false)["task"]["status"].as_str().unwrap_or("").to_string()).collect();
-        assert_eq!(statuses, ["PENDING", "PROCESS", "SUCCESS", "SUCCESS"]);
+    fn task_goes_pending_then_process_then_stays_final_with_time() {
+        let task = task(Scenario::Stable);
+        let statuses: Vec<String> = [0, 299, 300, 899, 900, 60_000].map(|ms| status(&task, ms, false)).into();
+        assert_eq!(statuses, ["PENDING", "PENDING", "PROCESS", "PROCESS", "SUCCESS", "SUCCESS"]);
     }
 
     #[test]
     fn stuck_and_pending_scenario_never_finish() {
-        let mut stuck = PingTask::new(Scenario::Stable, "h".into(), 4);
-        let mut pending = PingTask::new(Scenario::Pending, "h".into(), 4);
-        for _ in 0..5 {
-            assert_eq!(stuck.poll(true)["task"]["status"], "PENDING");
-            assert_eq!(pending.poll(false)["task"]["status"], "PENDING");
+        for elapsed_ms in [0, 900, 60_000] {
+            assert_eq!(status(&task(Scenario::Stable), elapsed_ms, true), "PENDING");
+            assert_eq!(status(&task(Scenario::Pending), elapsed_ms, false), "PENDING");
         }
     }
 
     #[test]
     fn failure_result_is_a_string_or_null() {
-        let mut task = PingTask::new(Scenario::for_service(1005, 0), "h".into(), 4);
-        let mut second = PingTask::new(Scenario::for_service(1005, 1), "h".into(), 4);
-        let last = (0..3).map(|_| task.poll(false)).last().unwrap_or_default();
-        assert_eq!(last["task"], json!({ "status": "FAILURE", "result": "Router no disponible" }));
-        let last = (0..3).map(|_| second.poll(false)).last().unwrap_or_default();
-        assert_eq!(last["task"]["result"], Value::Null);
+        let done = Duration::from_secs(1);
+        let first = task(Scenario::for_service(1005, 0)).state_after(done, false);
+        assert_eq!(first["task"], json!({ "status": "FAILURE", "result": "Router no disponible" }));
+        assert_eq!(task(Scenario::for_service(1005, 1)).state_after(done, false)["task"]["result"], Value::Null);
     }
 
     #[test]
     fn every_value_in_a_reply_is_a_string() {
-        let result = PingTask::new(Scenario::Mixed, "172.16.12.26".into(), 4).result();
+        let result = PingTask::new(Scenario::Mixed, "172.16.12.26".into(), 4, Duration::ZERO).result();
         let first = &result[0]["ping-1"];
         assert!(first.as_object().is_some_and(|o| o.values().all(Value::is_string)));
         assert!(result[3]["ping-4"].is_string());

@@ -33,7 +33,7 @@ async fn start_ping(
     };
     let task_id = state.new_task_id();
     let mut data = state.data();
-    Ok(match parse_id(&id).and_then(|id| data.start_ping(id, pings, task_id)) {
+    Ok(match parse_id(&id).and_then(|id| data.start_ping(id, pings, task_id, state.ping_run_time())) {
         Some(task_id) => (StatusCode::ACCEPTED, Json(json!({ "task_id": task_id }))).into_response(),
         None => not_found(),
     })
@@ -43,11 +43,11 @@ fn field_error(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "pings": [message] }))).into_response()
 }
 
-/// Each poll advances the task: PENDING, PROCESS, then the final state.
+/// The task as it stands: PENDING, PROCESS, then the final state, as time passes.
 async fn get_task(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
     let stuck = state.faults().stuck_tasks;
-    let mut data = state.data();
-    match data.tasks.get_mut(&id) {
+    let data = state.data();
+    match data.tasks.get(&id) {
         Some(task) => Json(task.poll(stuck)).into_response(),
         None => not_found(),
     }

@@ -1,10 +1,12 @@
 //! Ticket routes, ping tasks: shapes, zone counts over pages, creation and validation.
 
+use std::time::Duration;
+
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{App, multipart};
-use crate::{DEFAULT_API_KEY, Faults};
+use crate::{DEFAULT_API_KEY, Faults, SandboxConfig};
 
 fn open_in_zone(tickets: &[Value], zone: i64) -> usize {
     tickets.iter().filter(|t| t["servicio"]["zona"]["id"] == zone).count()
@@ -112,32 +114,30 @@ async fn ping(app: &App, service: i64, body: Value) -> String {
 }
 
 #[tokio::test]
-async fn ping_task_goes_pending_process_success() {
-    let app = App::new();
+async fn ping_task_goes_pending_process_success_as_time_passes() {
+    let app = App::with(SandboxConfig { ping_run_time: Duration::from_millis(1500), ..SandboxConfig::default() });
     let task = ping(&app, 1001, json!({ "pings": 4 })).await;
     assert_eq!(uuid::Uuid::parse_str(&task).map(|u| u.get_version_num()).ok(), Some(4));
     assert_eq!(poll(&app, &task).await["status"], "PENDING");
+    assert_eq!(poll(&app, &task).await["status"], "PENDING", "asking again does not move it");
+    tokio::time::sleep(Duration::from_millis(750)).await;
     assert_eq!(poll(&app, &task).await["status"], "PROCESS");
+    tokio::time::sleep(Duration::from_millis(850)).await;
     let done = poll(&app, &task).await;
     assert_eq!(done["status"], "SUCCESS");
     assert_eq!(done["result"][0]["ping-1"]["host"], "172.16.12.25");
     assert_eq!(done["result"][4], json!({ "ping-exitoso": "4 de 4" }));
-    assert_eq!(app.state.log().count("GET", "/api/tasks/{id}/"), 3);
+    assert_eq!(app.state.log().count("GET", "/api/tasks/{id}/"), 4);
 }
 
 #[tokio::test]
 async fn ping_scenarios_by_service() {
-    let app = App::new();
+    let app = App::with(SandboxConfig { ping_run_time: Duration::ZERO, ..SandboxConfig::default() });
     let form = ("application/x-www-form-urlencoded", "pings=4".to_string());
     let answer = app.send("POST", "/api/clientes/1002/ping/", Some(DEFAULT_API_KEY), Some(form)).await;
     let intermittent = answer.json()["task_id"].as_str().unwrap_or_default().to_string();
     let failure = ping(&app, 1005, json!({})).await;
     let pending = ping(&app, 1006, json!({})).await;
-    for _ in 0..2 {
-        for task in [&intermittent, &failure, &pending] {
-            poll(&app, task).await;
-        }
-    }
     assert_eq!(poll(&app, &intermittent).await["result"][4]["ping-exitoso"], "3 de 4");
     assert_eq!(poll(&app, &failure).await, json!({ "status": "FAILURE", "result": "Router no disponible" }));
     assert_eq!(poll(&app, &pending).await["status"], "PENDING");
