@@ -13,7 +13,8 @@ use wisphub_sandbox::SandboxConfig;
 
 use helpers::TestApp;
 
-async fn conversation(app: &TestApp, service_id: i64) -> (usize, usize) {
+/// WispHub calls in all, of them task looks, and the bot's polls.
+async fn conversation(app: &TestApp, service_id: i64) -> (usize, usize, usize) {
     let token = app.full_token();
     let client = app.get(&format!("/api/v1/clients/by-service-id/{service_id}"), &token).await.body["data"].clone();
     let text = |key: &str| client[key].as_str().unwrap_or_default().to_owned();
@@ -46,7 +47,7 @@ async fn conversation(app: &TestApp, service_id: i64) -> (usize, usize) {
         )
         .await;
     assert_eq!(ticket.body["action"], "ticket_created", "{}", ticket.text);
-    (app.sandbox.total_requests(), polls)
+    (app.sandbox.total_requests(), app.sandbox.count("GET", "/api/tasks/{id}/"), polls)
 }
 
 #[tokio::main]
@@ -58,9 +59,11 @@ async fn main() {
         .setting("PING_CHECK_INTERVAL_MS", "2000")
         .spawn()
         .await;
-    let (cold, cold_polls) = conversation(&app, 2003).await;
-    let (warm, warm_polls) = conversation(&app, 2012).await;
-    let result: Value =
-        json!({"cold_calls": cold, "cold_polls": cold_polls, "warm_calls": warm, "warm_polls": warm_polls});
+    let mut result = serde_json::Map::new();
+    for (name, service_id) in [("cold", 2003), ("warm", 2012)] {
+        let (calls, task_looks, bot_polls) = conversation(&app, service_id).await;
+        result.insert(name.into(), json!({"calls": calls, "task_looks": task_looks, "bot_polls": bot_polls}));
+    }
+    let result = Value::Object(result);
     println!("{result}");
 }
