@@ -151,22 +151,24 @@ impl DynamoStore {
             .map_err(|err| condition_failed_or("put_item", &err, |e| e.is_conditional_check_failed_exception()))
     }
 
-    /// Adds one to a live counter, keeping its expiry; `ConditionFailed` when absent or expired.
-    async fn add_one(&self, key: &str) -> Result<u64, StoreError> {
+    /// Adds one to a live counter, keeping its expiry, or starts one expiring at `expires_at`, in one
+    /// round trip; `ConditionFailed` only when the counter's window has ended.
+    async fn add_one(&self, key: &str, expires_at: u64) -> Result<u64, StoreError> {
         let updated = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(PK, s(key))
             .key(SK, s(SK_VALUE))
-            .update_expression("ADD #value :one, #version :one")
-            .condition_expression("attribute_exists(#pk) AND #exp > :now")
+            .update_expression("ADD #value :one, #version :one SET #exp = if_not_exists(#exp, :expires)")
+            .condition_expression("attribute_not_exists(#pk) OR #exp > :now")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#value", VALUE)
             .expression_attribute_names("#version", VERSION)
             .expression_attribute_names("#exp", EXPIRES_AT)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", n(now_secs()))
+            .expression_attribute_values(":expires", n(expires_at))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
@@ -248,13 +250,14 @@ impl Store for DynamoStore {
 
     async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError> {
         for _ in 0..INCREMENT_TRIES {
-            match self.add_one(key).await {
+            match self.add_one(key, expires_at).await {
                 Err(StoreError::ConditionFailed) => {}
                 counted => return counted,
             }
+            // The window ended: start a new one.
             match self.put(key, n(1), 1, expires_at, When::AbsentOrExpired).await {
                 Ok(()) => return Ok(1),
-                // Another caller started the window first: add to theirs.
+                // Another caller started the new window first: add to theirs.
                 Err(StoreError::ConditionFailed) => {}
                 Err(err) => return Err(err),
             }
