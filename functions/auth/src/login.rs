@@ -45,7 +45,8 @@ pub async fn login(state: &AppState, credentials: Credentials, source_ip: &str) 
     ];
     let max_failures = state.config.login_max_failures;
     // Both counters at once: every login pays these round trips to the store.
-    let (by_user, by_address) = tokio::try_join!(state.store.get(&counters[0]), state.store.get(&counters[1]))?;
+    let store = &state.store;
+    let (by_user, by_address) = tokio::try_join!(store.get(&counters[0]), store.get(&counters[1]))?;
     for counter in [by_user, by_address] {
         if let Some(item) = counter.filter(|item| item.value.parse::<u64>().unwrap_or(0) >= max_failures) {
             return Err(ApiError::TooManyAttempts { retry_after_secs: item.expires_at.saturating_sub(now_secs()) });
@@ -55,12 +56,11 @@ pub async fn login(state: &AppState, credentials: Credentials, source_ip: &str) 
     let Some(user) = verify_password(&state.config.api_users, &credentials.username, &credentials.password).await
     else {
         let window_end = now_secs() + state.config.login_window.as_secs();
-        let store = &state.store;
         tokio::try_join!(store.increment(&counters[0], window_end), store.increment(&counters[1], window_end))?;
         tracing::info!("login refused");
         return Err(ApiError::Unauthorized(AuthFailure::BadCredentials));
     };
-    state.store.delete(&counters[0]).await?;
+    store.delete(&counters[0]).await?;
 
     let scopes: Vec<Scope> = match &credentials.scope {
         Some(requested) if !requested.trim().is_empty() => {

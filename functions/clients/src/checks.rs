@@ -25,7 +25,6 @@ pub async fn resolve(state: &ClientsState, claim: Claim) -> Result<Reply, ApiErr
     let wisphub = &state.app.wisphub;
     let index = state.directory.index(wisphub).await?.value;
     let words = claim.search_words();
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let candidates = index.containing(&words).map(|e| (&e.client, e.plan_id));
     let found = full_matches(&claim, candidates, wisphub).await?;
     Ok(match distinct_people(&found) {

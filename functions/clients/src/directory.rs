@@ -60,8 +60,11 @@ impl Index {
 
     /// Entries whose folded name, address, document and phones hold every one of `words`
     /// (already folded) somewhere: a scan of short strings, the first cut of every search.
-    pub fn containing<'a, 'w>(&'a self, words: &'w [&str]) -> impl Iterator<Item = &'a Entry> + use<'a, 'w> {
-        self.entries.iter().filter(|entry| words.iter().all(|word| entry.haystack.contains(word)))
+    pub fn containing<'a, 'w, W: AsRef<str>>(
+        &'a self,
+        words: &'w [W],
+    ) -> impl Iterator<Item = &'a Entry> + use<'a, 'w, W> {
+        self.entries.iter().filter(|entry| words.iter().all(|word| entry.haystack.contains(word.as_ref())))
     }
 
     pub fn active(&self) -> impl Iterator<Item = &Client> {

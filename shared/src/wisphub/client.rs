@@ -264,9 +264,14 @@ fn backoff(attempt: u32) -> Duration {
 
 fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, UpstreamError> {
     serde_json::from_slice(body).map_err(|_| {
-        let looks_html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        let looks_html = first_byte(body) == Some(b'<');
         UpstreamError::Garbage(if looks_html { "an HTML page".into() } else { "undecodable body".into() })
     })
+}
+
+/// The first byte of a body that is not white space: what kind of document it is.
+fn first_byte(body: &[u8]) -> Option<u8> {
+    body.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
 /// A DRF page, its rows left undecoded until `decode_page`.
@@ -286,7 +291,7 @@ fn decode_page<T: DeserializeOwned, U>(
     keep: &impl Fn(T) -> Option<U>,
 ) -> Result<(usize, usize, Vec<U>), UpstreamError> {
     // Some list routes answer a bare array instead of a page (serde's untagged enums cannot hold raw rows).
-    let (count, rows) = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+    let (count, rows) = if first_byte(body) == Some(b'[') {
         let rows: Vec<&RawValue> = decode(body)?;
         (rows.len(), rows)
     } else {
