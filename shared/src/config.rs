@@ -29,6 +29,8 @@ pub const DEFAULT_CORS_ORIGINS: &[&str] = &[
 pub enum ConfigError {
     #[error("configuration error: {0} is required but not set")]
     Missing(&'static str),
+    #[error("configuration error: {name} is required when {with} is set")]
+    RequiredWith { name: &'static str, with: &'static str },
     #[error("configuration error: {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
 }
@@ -41,6 +43,8 @@ pub struct Config {
     pub wisphub_api_url: String,
     pub wisphub_api_key: Option<SecretString>,
     pub wisphub_timeout: Duration,
+    /// How long an idempotent GET waits before one duplicate is sent; zero turns hedging off.
+    pub wisphub_hedge: Duration,
     pub wisphub_concurrency: usize,
     pub wisphub_page_size: usize,
     pub request_budget: Duration,
@@ -102,6 +106,7 @@ impl Config {
             wisphub_api_url: vars.or("WISPHUB_API_URL", "https://api.wisphub.net").trim_end_matches('/').to_owned(),
             wisphub_api_key: get("WISPHUB_API_KEY").map(SecretString::from),
             wisphub_timeout: Duration::from_millis(vars.parsed("WISPHUB_TIMEOUT_MS", 4000)?),
+            wisphub_hedge: Duration::from_millis(vars.parsed("WISPHUB_HEDGE_MS", 1200)?),
             wisphub_concurrency: vars.parsed::<usize>("WISPHUB_CONCURRENCY", 4)?.max(1),
             wisphub_page_size: vars.parsed::<usize>("WISPHUB_PAGE_SIZE", 1000)?.max(1),
             request_budget: Duration::from_millis(vars.parsed("REQUEST_BUDGET_MS", 10_000)?),

@@ -47,12 +47,19 @@ pub enum ApiError {
     RequestInProgress,
     #[error("body too large")]
     PayloadTooLarge,
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldProblem>),
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
+    /// A write reached WispHub and its answer was lost: it may have happened.
+    #[error("answer to a write lost: {0}")]
+    OutcomeUnknown(UpstreamError),
+    #[error("the request ran past its budget")]
+    BudgetExceeded,
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -74,11 +81,14 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestInProgress => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Upstream(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::OutcomeUnknown(_) | ApiError::BudgetExceeded | ApiError::Store(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,7 +97,11 @@ impl ApiError {
         match self {
             ApiError::RequestInProgress => Action::RequestInProgress,
             ApiError::TooManyAttempts { .. } => Action::TooManyAttempts,
-            ApiError::Upstream(e) if e.is_unavailable() => Action::UpstreamUnavailable,
+            ApiError::Upstream(_) | ApiError::OutcomeUnknown(_) | ApiError::BudgetExceeded | ApiError::Store(_)
+                if self.status() == StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                Action::UpstreamUnavailable
+            }
             ApiError::Upstream(_) => Action::UpstreamError,
             _ => Action::Error,
         }
@@ -104,6 +118,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => "Method Not Allowed".into(),
             ApiError::RequestInProgress => "Una solicitud con la misma Idempotency-Key todavía está en curso.".into(),
             ApiError::PayloadTooLarge => "El cuerpo de la solicitud supera el límite de 64 KiB.".into(),
+            ApiError::UnsupportedMediaType => {
+                "Tipo de contenido no admitido: envíe el cuerpo como application/json.".into()
+            }
             ApiError::Validation(problems) => {
                 let parts: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect();
                 format!("Error de validación: {}", parts.join("; "))
@@ -113,6 +130,12 @@ impl ApiError {
                 "WispHub no está disponible en este momento. Intente de nuevo en unos segundos.".into()
             }
             ApiError::Upstream(_) => "WispHub respondió de forma inesperada.".into(),
+            ApiError::OutcomeUnknown(_) => {
+                "WispHub no respondió a tiempo y el ticket pudo haberse creado. Reintentar con \
+                la misma Idempotency-Key es seguro: nunca se creará un segundo ticket."
+                    .into()
+            }
+            ApiError::BudgetExceeded => "La solicitud tardó demasiado. Intente de nuevo en unos segundos.".into(),
             ApiError::Store(_) => "Servicio temporalmente no disponible. Intente de nuevo.".into(),
             ApiError::Internal(_) => "Ocurrió un error interno en el servidor.".into(),
         }
@@ -122,6 +145,7 @@ impl ApiError {
         match self {
             ApiError::TooManyAttempts { retry_after_secs } => Some((*retry_after_secs).max(1)),
             ApiError::Upstream(e) if e.is_unavailable() => Some(5),
+            ApiError::OutcomeUnknown(_) | ApiError::BudgetExceeded => Some(5),
             ApiError::Store(_) => Some(2),
             _ => None,
         }

@@ -19,7 +19,6 @@ use tracing::Level;
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::wisphub::UpstreamError;
 
 /// Largest accepted request body (API.md §1: 413 above it).
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -120,6 +119,6 @@ async fn request_budget(State(budget): State<Duration>, request: Request, next: 
     let guard = budget + Duration::from_secs(1);
     match tokio::time::timeout(guard, crate::budget::within(budget, next.run(request))).await {
         Ok(response) => response,
-        Err(_) => ApiError::Upstream(UpstreamError::Timeout).into_response(),
+        Err(_) => ApiError::BudgetExceeded.into_response(),
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod clients;
 mod lambda;
+mod lost_answers;
 mod network;
 mod plans;
 mod protocol;

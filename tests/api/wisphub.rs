@@ -14,6 +14,7 @@ fn client_for(sandbox: &Sandbox, page_size: usize) -> WispHub {
         base_url: sandbox.url(),
         api_key: Some(sandbox.api_key().to_owned().into()),
         timeout: Duration::from_millis(500),
+        hedge: Duration::ZERO,
         budget: Duration::from_secs(2),
         concurrency: 4,
         page_size,
@@ -87,6 +88,47 @@ async fn server_errors_and_html_pages_become_typed_errors_after_retries() {
     assert!(!server_error.is_unavailable());
     assert!(!html.is_unavailable(), "{html:?}");
     assert_eq!(sandbox.count("GET", "/api/plan-internet/"), 6, "two retries each");
+}
+
+/// A client that hedges after 100 ms, well inside its 1 s per-call timeout.
+fn hedging_client(sandbox: &Sandbox) -> WispHub {
+    WispHub::new(WispHubSettings {
+        timeout: Duration::from_secs(1),
+        hedge: Duration::from_millis(100),
+        ..client_for(sandbox, 100).settings().clone()
+    })
+}
+
+#[tokio::test]
+async fn a_stalled_get_is_overtaken_by_one_duplicate_long_before_its_timeout() {
+    let sandbox = wisphub_sandbox::spawn(SandboxConfig::default()).await;
+    sandbox.force_next(1, ForcedFault::Stall);
+
+    let started = Instant::now();
+    let plans = budget::within(Duration::from_secs(2), hedging_client(&sandbox).get(&Route::Plans, &[])).await;
+    let waited = started.elapsed();
+
+    assert!(plans.unwrap().is_some());
+    assert!(waited < Duration::from_millis(700), "the duplicate answered, not the timeout: {waited:?}");
+    assert_eq!(sandbox.count("GET", "/api/plan-internet/"), 2, "one duplicate, no more");
+}
+
+#[tokio::test]
+async fn a_quick_get_is_never_duplicated_and_a_post_is_never_hedged() {
+    let sandbox = wisphub_sandbox::spawn(SandboxConfig::default()).await;
+    let wisphub = hedging_client(&sandbox);
+
+    wisphub.get(&Route::Plans, &[]).await.unwrap();
+    sandbox.force_next(1, ForcedFault::Stall);
+    let posted = budget::within(
+        Duration::from_secs(2),
+        wisphub.send(Method::POST, &Route::ClientPing(1001), Payload::Json(json!({"pings": 4}))),
+    )
+    .await;
+
+    assert_eq!(sandbox.count("GET", "/api/plan-internet/"), 1);
+    assert_eq!(posted.unwrap_err(), UpstreamError::Timeout);
+    assert_eq!(sandbox.count("POST", "/api/clientes/{id}/ping/"), 1, "a write is sent once, stall or not");
 }
 
 #[tokio::test]

@@ -32,12 +32,10 @@ impl Server {
         let mut notes = Vec::new();
         let mut login = "username=<user>&password=<password>".to_owned();
 
-        if !settings.contains_key("JWT_SECRET") {
-            settings.insert(
-                "JWT_SECRET".into(),
-                format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
-            );
-            notes.push("JWT_SECRET not set: using a random secret for this run (tokens end with the process).".into());
+        if let Some(secret) = run_jwt_secret(&settings)? {
+            settings.insert("JWT_SECRET".into(), secret);
+            notes
+                .push("JWT_SECRET not set: the sandbox run uses a random secret (tokens end with the process).".into());
         }
         if !settings.contains_key("API_USERS") && !settings.contains_key("API_USERNAME") {
             let hash = bcrypt::hash(DEMO_PASSWORD, 10).expect("bcrypt hashing a constant");
@@ -47,7 +45,7 @@ impl Server {
             notes
                 .push(format!("No API users configured: demo user '{DEMO_USER}' / '{DEMO_PASSWORD}' has every scope."));
         }
-        let sandbox = if settings.contains_key("WISPHUB_API_KEY") {
+        let sandbox = if is_set(&settings, "WISPHUB_API_KEY") {
             notes
                 .push(format!("WispHub: {}", settings.get("WISPHUB_API_URL").map_or("https://api.wisphub.net", |u| u)));
             None
@@ -109,6 +107,40 @@ impl Server {
     }
 }
 
+fn is_set(settings: &HashMap<String, String>, name: &str) -> bool {
+    settings.get(name).is_some_and(|value| !value.trim().is_empty())
+}
+
+/// A secret made up for this run, only for the zero-configuration sandbox run: with a real tenant
+/// tokens must outlive a restart and match on every instance, so the secret must be configured.
+fn run_jwt_secret(settings: &HashMap<String, String>) -> Result<Option<String>, ConfigError> {
+    match (is_set(settings, "JWT_SECRET"), is_set(settings, "WISPHUB_API_KEY")) {
+        (true, _) => Ok(None),
+        (false, true) => Err(ConfigError::RequiredWith { name: "JWT_SECRET", with: "WISPHUB_API_KEY" }),
+        (false, false) => Ok(Some(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()))),
+    }
+}
+
 async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn only_the_sandbox_run_makes_up_a_jwt_secret() {
+        let made = run_jwt_secret(&settings(&[])).unwrap().expect("sandbox run gets a secret");
+        assert!(made.len() >= 32);
+        assert_eq!(run_jwt_secret(&settings(&[("WISPHUB_API_KEY", "  ")])).unwrap().map(|s| s.len()), Some(64));
+        let real_tenant = run_jwt_secret(&settings(&[("WISPHUB_API_KEY", "abcdefgh.key")])).unwrap_err();
+        assert_eq!(real_tenant.to_string(), "configuration error: JWT_SECRET is required when WISPHUB_API_KEY is set");
+        let given = settings(&[("WISPHUB_API_KEY", "abcdefgh.key"), ("JWT_SECRET", "configured")]);
+        assert_eq!(run_jwt_secret(&given), Ok(None));
+    }
 }

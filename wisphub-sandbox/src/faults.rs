@@ -10,10 +10,13 @@ use rand::rngs::StdRng;
 use crate::routes::detail;
 
 /// Runtime switches for misbehaviour; the default is a perfectly healthy tenant.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
     /// Share of requests that hang (sleep an hour, never answer); 0.125 is what real tenants do.
     pub stall_ratio: f64,
+    /// A stall comes after the request is processed (a stalled POST still creates its ticket),
+    /// instead of before.
+    pub stall_after_processing: bool,
     /// Share answered 500/502/503 with a DRF-ish or empty body.
     pub error_5xx_ratio: f64,
     /// Share answered 500 with an HTML page.
@@ -22,6 +25,8 @@ pub struct Faults {
     pub ignore_filters: bool,
     /// Added to every answer.
     pub latency_ms: u64,
+    /// Up to this much more, drawn uniformly per answer (`0..=latency_jitter_ms`).
+    pub latency_jitter_ms: u64,
     /// Extra delay per record in a list page ("slow pages").
     pub per_record_latency_us: u64,
     /// Every ping task stays PENDING forever.
@@ -30,10 +35,32 @@ pub struct Faults {
     pub drop_profile_fields: Vec<String>,
 }
 
+impl Faults {
+    /// What real tenants do (WISPHUB.md §1): 300–600 ms per call, one call in eight processed and
+    /// then never answered.
+    pub fn realistic() -> Faults {
+        Faults {
+            stall_ratio: 0.125,
+            stall_after_processing: true,
+            latency_ms: 300,
+            latency_jitter_ms: 300,
+            ..Faults::default()
+        }
+    }
+
+    /// The realistic preset plus 5 % of 5xx among the calls that do not stall (the product's soak test).
+    pub fn realistic_with_errors() -> Faults {
+        Faults { error_5xx_ratio: 0.05, ..Faults::realistic() }
+    }
+}
+
 /// A fault imposed on the next requests, ahead of the ratios.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForcedFault {
+    /// Hang before the request is processed: nothing happens, nothing answers.
     Stall,
+    /// Process the request, then hang: the write happened but its answer is lost.
+    StallAfterServing,
     Error5xx,
     Html,
     Status(u16),
@@ -46,7 +73,7 @@ pub(crate) const STALL: Duration = Duration::from_secs(3600);
 pub(crate) fn roll(faults: &Faults, rng: &mut StdRng) -> Option<ForcedFault> {
     let hit = |rng: &mut StdRng, ratio: f64| ratio > 0.0 && rng.random::<f64>() < ratio;
     if hit(rng, faults.stall_ratio) {
-        Some(ForcedFault::Stall)
+        Some(if faults.stall_after_processing { ForcedFault::StallAfterServing } else { ForcedFault::Stall })
     } else if hit(rng, faults.error_5xx_ratio) {
         Some(ForcedFault::Error5xx)
     } else if hit(rng, faults.html_error_ratio) {
@@ -54,6 +81,12 @@ pub(crate) fn roll(faults: &Faults, rng: &mut StdRng) -> Option<ForcedFault> {
     } else {
         None
     }
+}
+
+/// `latency_ms` plus a uniform draw from `0..=latency_jitter_ms`.
+pub(crate) fn latency(faults: &Faults, rng: &mut StdRng) -> Duration {
+    let jitter = if faults.latency_jitter_ms == 0 { 0 } else { rng.random_range(0..=faults.latency_jitter_ms) };
+    Duration::from_millis(faults.latency_ms + jitter)
 }
 
 /// Picks which 5xx a `Error5xx` fault becomes, so clients see the usual gateway mix.
@@ -64,7 +97,7 @@ pub(crate) fn pick_5xx(rng: &mut StdRng) -> u16 {
 /// The answer for a non-stall fault (`status` is only read for `Error5xx` and `Status`).
 pub(crate) fn fault_response(fault: ForcedFault, status_5xx: u16) -> Response {
     match fault {
-        ForcedFault::Stall => StatusCode::GATEWAY_TIMEOUT.into_response(),
+        ForcedFault::Stall | ForcedFault::StallAfterServing => StatusCode::GATEWAY_TIMEOUT.into_response(),
         ForcedFault::Html => html_server_error(),
         ForcedFault::Error5xx => match status_5xx {
             // A proxy in front of Django answers 502 with nothing useful in the body.
@@ -102,11 +135,19 @@ mod tests {
     }
 
     #[test]
-    fn realistic_stall_ratio_hits_about_one_in_eight() {
+    fn realistic_preset_stalls_about_one_in_eight_after_serving() {
         let mut rng = StdRng::seed_from_u64(7);
-        let faults = Faults { stall_ratio: 0.125, ..Faults::default() };
-        let stalls = (0..8000).filter(|_| roll(&faults, &mut rng) == Some(ForcedFault::Stall)).count();
+        let faults = Faults::realistic();
+        let stalls = (0..8000).filter(|_| roll(&faults, &mut rng) == Some(ForcedFault::StallAfterServing)).count();
         assert!((800..1200).contains(&stalls), "got {stalls} stalls of 8000");
+    }
+
+    #[test]
+    fn realistic_latency_is_300_to_600_ms_and_spreads_over_the_range() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let draws: Vec<u128> = (0..1000).map(|_| latency(&Faults::realistic(), &mut rng).as_millis()).collect();
+        assert!(draws.iter().all(|ms| (300..=600).contains(ms)), "a draw fell outside 300..=600");
+        assert!(draws.iter().any(|ms| *ms < 350) && draws.iter().any(|ms| *ms > 550), "jitter spans the range");
     }
 
     #[test]

@@ -95,6 +95,12 @@ impl Sandbox {
         self.state.force_next(n, fault);
     }
 
+    /// The next `n` requests of one method and route template, e.g. `("POST", "/api/tickets/")`,
+    /// get `fault`, ahead of `force_next` and the dice; other requests are served as usual.
+    pub fn force_next_on(&self, method: &str, route: &str, n: usize, fault: ForcedFault) {
+        self.state.force_next_on(method, route, n, fault);
+    }
+
     /// Every request received, in arrival order (status 0 = not answered yet, e.g. a stall).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.log().requests()

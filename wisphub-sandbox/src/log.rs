@@ -132,6 +132,7 @@ pub(crate) async fn track(State(state): State<SandboxState>, request: Request, n
     };
     let path = parts.uri.path().to_string();
     let route = matched.clone().or_else(|| routes::template_for(&path).map(String::from)).unwrap_or(path.clone());
+    let verdict = state.decide(&faults, parts.method.as_str(), &route);
     let seq = log.begin(RecordedRequest {
         method: parts.method.to_string(),
         route,
@@ -141,30 +142,35 @@ pub(crate) async fn track(State(state): State<SandboxState>, request: Request, n
         form: form.as_log_value(),
     });
 
-    let response = match state.decide(&faults) {
-        Verdict::Stall => {
-            tokio::time::sleep(faults::STALL).await;
-            faults::fault_response(ForcedFault::Stall, 504)
-        }
+    let stall_after_serving = matches!(verdict, Verdict::StallAfterServing);
+    let response = match verdict {
+        Verdict::Stall => stall().await,
         Verdict::Fail(response) => response,
         // 301 and 404 come before authentication, as in Django (URL resolution runs first).
-        Verdict::Serve if misspelled => routes::unrouted(&parts.uri),
-        Verdict::Serve if matched.is_some() && !authorized(&parts.headers, state.api_key()) => routes::forbidden(),
-        Verdict::Serve => {
+        _ if misspelled => routes::unrouted(&parts.uri),
+        _ if matched.is_some() && !authorized(&parts.headers, state.api_key()) => routes::forbidden(),
+        _ => {
             parts.extensions.insert(form);
             let body = bytes.map(Body::from).unwrap_or_else(|_| Body::empty());
             next.run(Request::from_parts(parts, body)).await.into_response()
         }
     };
+    // The handler has returned, so no data lock is held while the answer is withheld.
+    let response = if stall_after_serving { stall().await } else { response };
 
     let records = response.extensions().get::<PageRecords>().map_or(0, |p| p.0) as u64;
-    let delay =
-        Duration::from_millis(faults.latency_ms) + Duration::from_micros(faults.per_record_latency_us * records);
+    let delay = state.latency(&faults) + Duration::from_micros(faults.per_record_latency_us * records);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     log.finish(seq, response.status().as_u16());
     response
+}
+
+/// Hangs far past any client timeout; the client hangs up first, which drops this future.
+async fn stall() -> Response {
+    tokio::time::sleep(faults::STALL).await;
+    faults::fault_response(ForcedFault::Stall, 504)
 }
 
 #[cfg(test)]

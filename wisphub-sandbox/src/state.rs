@@ -23,8 +23,11 @@ struct Inner {
     ping_run_time: Duration,
     faults: Mutex<Faults>,
     forced: Mutex<VecDeque<ForcedFault>>,
+    /// Faults for the next requests of one method and route template, ahead of `forced`.
+    forced_on: Mutex<Vec<(String, String, ForcedFault)>>,
     dice: Mutex<StdRng>,
     ids: Mutex<StdRng>,
+    jitter: Mutex<StdRng>,
     data: Mutex<Data>,
     log: RequestLog,
 }
@@ -33,6 +36,7 @@ struct Inner {
 pub(crate) enum Verdict {
     Serve,
     Stall,
+    StallAfterServing,
     Fail(axum::response::Response),
 }
 
@@ -50,9 +54,11 @@ impl SandboxState {
                 ping_run_time: config.ping_run_time,
                 faults: Mutex::new(config.faults),
                 forced: Mutex::new(VecDeque::new()),
+                forced_on: Mutex::new(Vec::new()),
                 dice: Mutex::new(StdRng::seed_from_u64(config.seed)),
-                // Task ids get their own stream so they never shift the fault dice.
+                // Task ids and latency jitter get their own streams so they never shift the fault dice.
                 ids: Mutex::new(StdRng::seed_from_u64(config.seed.wrapping_add(1))),
+                jitter: Mutex::new(StdRng::seed_from_u64(config.seed.wrapping_add(2))),
                 data: Mutex::new(data),
                 log: RequestLog::default(),
             }),
@@ -79,6 +85,11 @@ impl SandboxState {
         lock(&self.inner.forced).extend(std::iter::repeat_n(fault, n));
     }
 
+    pub fn force_next_on(&self, method: &str, route: &str, n: usize, fault: ForcedFault) {
+        let target = (method.to_ascii_uppercase(), route.to_owned(), fault);
+        lock(&self.inner.forced_on).extend(std::iter::repeat_n(target, n));
+    }
+
     pub(crate) fn log(&self) -> &RequestLog {
         &self.inner.log
     }
@@ -87,16 +98,27 @@ impl SandboxState {
         lock(&self.inner.data)
     }
 
-    /// Forced queue first, then the dice in the documented order.
-    pub(crate) fn decide(&self, faults: &Faults) -> Verdict {
-        let forced = lock(&self.inner.forced).pop_front();
+    /// Faults aimed at this route first, then the forced queue, then the dice in the documented order.
+    pub(crate) fn decide(&self, faults: &Faults, method: &str, route: &str) -> Verdict {
+        let aimed = {
+            let mut aimed = lock(&self.inner.forced_on);
+            let hit = aimed.iter().position(|(m, r, _)| m.eq_ignore_ascii_case(method) && r == route);
+            hit.map(|i| aimed.remove(i).2)
+        };
+        let forced = aimed.or_else(|| lock(&self.inner.forced).pop_front());
         let mut dice = lock(&self.inner.dice);
         let fault = forced.or_else(|| faults::roll(faults, &mut dice));
         match fault {
             None => Verdict::Serve,
             Some(ForcedFault::Stall) => Verdict::Stall,
+            Some(ForcedFault::StallAfterServing) => Verdict::StallAfterServing,
             Some(fault) => Verdict::Fail(faults::fault_response(fault, faults::pick_5xx(&mut dice))),
         }
+    }
+
+    /// The fixed plus jittered delay of one answer.
+    pub(crate) fn latency(&self, faults: &Faults) -> Duration {
+        faults::latency(faults, &mut lock(&self.inner.jitter))
     }
 
     /// A v4 UUID from the seeded stream, so runs with one seed hand out the same task ids.

@@ -1,13 +1,15 @@
 //! Creating a ticket: the request checked at the edge, the client and its zone, the zone limit under
 //! the zone lock, and the one multipart POST WispHub needs (every field it requires in practice).
+//! When that POST's answer is lost, `find_created` looks for the ticket it may have created.
 
 use axum::http::Method;
-use chrono::Utc;
-use serde::{Deserialize, Deserializer};
+use chrono::{DateTime, Days, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use shared::config::Config;
 use shared::error::FieldProblem;
-use shared::wisphub::{Answer, Payload, Route, UpstreamError, WispHub};
+use shared::wisphub::{Answer, Payload, Route, UpstreamError, WispHub, refusal_reason};
 use shared::{Action, ApiError, AppState, Reply};
 use utoipa::ToSchema;
 
@@ -20,7 +22,6 @@ const DEPARTMENT: &str = "Soporte Técnico";
 const REPORT_ORIGIN: &str = "oficina";
 /// WispHub's state code for a new ticket.
 const STATE_NEW: &str = "1";
-const MAX_REASON_CHARS: usize = 500;
 
 /// The body of `POST /tickets`. Ids may come as numbers or numeric strings (v1 accepted both).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -92,6 +93,83 @@ impl CreateTicketBody {
     }
 }
 
+/// What a create asked of WispHub, kept in the idempotency record so a retry after a lost answer
+/// can recognise the ticket: the service, the subject, a fingerprint of the description (not the
+/// text itself) and when the attempt started (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    service_id: i64,
+    subject: String,
+    description_sha256: String,
+    started_at: i64,
+}
+
+/// How far before an attempt's start a ticket may say it was created (clocks differ).
+const CLOCK_SLACK_SECS: i64 = 120;
+
+impl Attempt {
+    pub fn new(service_id: i64, subject: &str, description: &str, started_at: i64) -> Self {
+        Attempt { service_id, subject: fold(subject), description_sha256: fingerprint(description), started_at }
+    }
+
+    pub fn of(new: &NewTicket) -> Self {
+        Self::new(new.service_id, &new.subject, &new.description, Utc::now().timestamp())
+    }
+
+    /// Whether a ticket read from WispHub is the one this attempt may have created.
+    fn made(&self, ticket: &TicketRecord) -> bool {
+        let created = ticket.fecha_creacion.as_deref().and_then(|at| DateTime::parse_from_rfc3339(at).ok());
+        ticket.service_id() == Some(self.service_id)
+            && ticket.asunto.as_deref().map(fold).as_deref() == Some(self.subject.as_str())
+            && ticket.descripcion.as_deref().map(fingerprint).as_deref() == Some(self.description_sha256.as_str())
+            && created.is_none_or(|at| at.timestamp() >= self.started_at - CLOCK_SLACK_SECS)
+    }
+}
+
+/// Subjects compare as the tenant spells them, give or take case and spacing.
+fn fold(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The description as WispHub may give it back (wrapped in HTML, spacing changed), hashed.
+fn fingerprint(description: &str) -> String {
+    let mut text = String::with_capacity(description.len());
+    let mut in_tag = false;
+    for c in description.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let digest = Sha256::digest(fold(&text).as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The ticket an attempt whose answer was lost did create, if WispHub has it: tickets created
+/// since the attempt (WispHub has no service filter, and may ignore the date one) checked one by one.
+pub async fn find_created(
+    wisphub: &WispHub,
+    config: &Config,
+    attempt: &Attempt,
+) -> Result<Option<Reply>, UpstreamError> {
+    let today = Utc::now().with_timezone(&config.ticket_timezone).date_naive();
+    let started = DateTime::from_timestamp(attempt.started_at, 0)
+        .map_or(today, |at| at.with_timezone(&config.ticket_timezone).date_naive());
+    let day = |date: chrono::NaiveDate| date.format("%Y-%m-%d").to_string();
+    let window = [
+        ("fecha_creacion_0", day(started.checked_sub_days(Days::new(1)).unwrap_or(started))),
+        ("fecha_creacion_1", day(today.checked_add_days(Days::new(1)).unwrap_or(today))),
+    ];
+    let found: Vec<TicketRecord> = wisphub.find(&Route::Tickets, &window, |t| attempt.made(t)).await?;
+    tracing::info!(found = found.len(), "looked for the ticket of a lost answer");
+    Ok(found.into_iter().min_by_key(|t| t.id_ticket).map(created))
+}
+
 /// The whole create flow after validation; `Ok` is a business outcome (created, zone full,
 /// no such client, refused by WispHub), `Err` a protocol failure.
 pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) -> Result<Reply, ApiError> {
@@ -106,8 +184,11 @@ pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) 
         return Ok(Reply::info(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema."));
     };
     let client_zone = client.zona.and_then(|z| z.id);
-    if new.zone_id.is_some() && client_zone.is_some() && new.zone_id != client_zone {
-        tracing::warn!(given = new.zone_id, client = client_zone, "zone_id differs from the client's zone");
+    // The zone that counts is WispHub's: a caller's zone must not get around a full one.
+    if let (Some(given), Some(zone)) = (new.zone_id, client_zone)
+        && given != zone
+    {
+        return Err(ApiError::invalid("zone_id", format!("no coincide con la zona del cliente en WispHub ({zone})")));
     }
     let Some(zone_id) = new.zone_id.or(client_zone) else {
         return Err(ApiError::invalid("zone_id", "el cliente no tiene zona en WispHub; indique zone_id"));
@@ -132,9 +213,13 @@ async fn create_within_limit(
         let message = format!("La zona ya tiene {open} tickets abiertos; el máximo es {max}.");
         return Ok(Reply::info(Action::ZoneTicketLimitReached, message).with_data(json!({ "max_tickets": max })));
     }
-    // Sent once: a POST that may have happened is never retried.
-    let answer = wisphub.send(Method::POST, &Route::Tickets, Payload::Multipart(form)).await?;
-    outcome(answer)
+    // Sent once: a POST that may have happened is never retried here; a lost answer is told apart
+    // so the idempotency record can keep the attempt for a retry to look up.
+    match wisphub.send(Method::POST, &Route::Tickets, Payload::Multipart(form)).await {
+        Ok(answer) => outcome(answer),
+        Err(e) if e.may_have_happened() => Err(ApiError::OutcomeUnknown(e)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The multipart fields of WISPHUB.md §3: `asunto` and `asuntos_default` must agree, codes not labels.
@@ -161,47 +246,25 @@ fn form(config: &Config, new: &NewTicket, subject: &str, priority: u8) -> Vec<(&
     ]
 }
 
+const CREATED: &str = "Ticket creado exitosamente.";
+
+fn created(record: TicketRecord) -> Reply {
+    Reply::success(Action::TicketCreated, Ticket::from(record)).with_message(CREATED)
+}
+
 fn outcome(answer: Answer) -> Result<Reply, ApiError> {
     if answer.status.is_success() {
         // The ticket exists now: an unreadable echo must not turn it into an error (a retry would duplicate it).
         return Ok(match serde_json::from_value::<TicketRecord>(answer.body) {
-            Ok(record) => Reply::success(Action::TicketCreated, Ticket::from(record)),
-            Err(_) => Reply::success(Action::TicketCreated, Value::Null),
-        }
-        .with_message("Ticket creado exitosamente."));
+            Ok(record) => created(record),
+            Err(_) => Reply::success(Action::TicketCreated, Value::Null).with_message(CREATED),
+        });
     }
     if answer.status.as_u16() == 400 {
         let reason = refusal_reason(&answer.body);
         return Ok(Reply::failure(Action::TicketCreationFailed, format!("WispHub rechazó el ticket: {reason}")));
     }
     Err(UpstreamError::BadStatus(answer.status.as_u16()).into())
-}
-
-/// DRF's error body in one line: `{"campo": ["msg"]}` → `campo: msg`, `{"detail": "msg"}` → `msg`.
-pub fn refusal_reason(body: &Value) -> String {
-    let reason = match body {
-        Value::Object(fields) => fields
-            .iter()
-            .map(|(field, problems)| match field.as_str() {
-                "detail" | "non_field_errors" => flatten(problems),
-                _ => format!("{field}: {}", flatten(problems)),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Value::Null => String::new(),
-        other => flatten(other),
-    };
-    let reason: String = reason.chars().take(MAX_REASON_CHARS).collect();
-    if reason.trim().is_empty() { "sin detalle".into() } else { reason }
-}
-
-fn flatten(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Array(items) => items.iter().map(flatten).collect::<Vec<_>>().join(" "),
-        Value::Object(_) => refusal_reason(value),
-        other => other.to_string(),
-    }
 }
 
 /// An id from a number or a numeric string; null or a blank string is "not given".
@@ -256,15 +319,5 @@ mod tests {
     fn a_non_numeric_id_is_refused_by_the_decoder() {
         assert!(serde_json::from_value::<CreateTicketBody>(json!({"service_id": "diez"})).is_err());
         assert!(serde_json::from_value::<CreateTicketBody>(json!({"service_id": 1.5})).is_err());
-    }
-
-    #[test]
-    fn drf_reasons_are_flattened() {
-        let one = json!({"tecnico": ["Clave primaria \"3\" inválida - objeto no existe."]});
-        assert_eq!(refusal_reason(&one), "tecnico: Clave primaria \"3\" inválida - objeto no existe.");
-        let two = refusal_reason(&json!({"asunto": ["a", "b"], "estado": ["c"]}));
-        assert!(two.contains("asunto: a b") && two.contains("estado: c") && two.contains("; "), "{two}");
-        assert_eq!(refusal_reason(&json!({"detail": "No permitido."})), "No permitido.");
-        assert_eq!(refusal_reason(&Value::Null), "sin detalle");
     }
 }

@@ -1,5 +1,8 @@
-//! `Idempotency-Key` as a tiny state machine in the shared store: claim in-flight → store the
-//! outcome for 24 h (replayed to every later duplicate) or, on an error, drop the claim so a retry runs.
+//! `Idempotency-Key` as a small state machine in the shared store. A request claims the key
+//! (`Running`, with a lease), then keeps its outcome for 24 h (`Done`, replayed to every later
+//! duplicate). When the ticket POST left but its answer was lost, the key keeps the attempt as
+//! `Unknown`: the retry that takes it over looks for that ticket in WispHub before creating one.
+//! An error before any POST frees the key, so a retry simply runs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::now_secs;
 use shared::envelope::json_response;
-use shared::store::{Store, StoreError, keys};
+use shared::store::{Item, Store, StoreError, keys};
 use shared::{ApiError, Reply};
+
+use crate::create::Attempt;
 
 pub const HEADER: &str = "idempotency-key";
 const MAX_KEY_LEN: usize = 200;
@@ -44,23 +49,41 @@ impl IdempotencyKey {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 enum Record {
-    InProgress,
-    Done { envelope: Value },
+    /// A request is working on the key until `lease_until`; past it the holder died mid-way
+    /// (its POST may have left), which reads as `Unknown`.
+    Running {
+        attempt: Attempt,
+        lease_until: u64,
+    },
+    /// The POST left and no answer came back: the ticket may exist.
+    Unknown {
+        attempt: Attempt,
+    },
+    Done {
+        envelope: Value,
+    },
 }
 
 /// What a request holding a key should do.
 pub enum Begin {
-    /// This request owns the key: run, then `finish`.
+    /// This request owns a fresh key: create, then `finish`.
     Started(Claim),
+    /// This request took over a key whose earlier POST got no answer: look for that ticket
+    /// first (`Attempt`), create only if WispHub has none, then `finish`.
+    Recover(Claim, Attempt),
     /// An earlier request with this key finished: answer its envelope again.
     Replay(Value),
 }
 
-/// The in-flight record of a request that owns its key. A request dropped mid-way leaves it to
-/// its lease rather than deleting it: the POST may already have reached WispHub.
+/// The claim of a request that owns its key, at the record version it wrote. A request dropped
+/// mid-way leaves the record to its lease rather than deleting it: the POST may already have left.
 pub struct Claim {
     store: Arc<dyn Store>,
     key: String,
+    version: u64,
+    attempt: Attempt,
+    /// An earlier attempt's POST may have created the ticket: the key is never simply freed.
+    after_lost_answer: bool,
 }
 
 /// Claims `key` for `caller`; a duplicate still running is a 409.
@@ -68,38 +91,61 @@ pub async fn begin(
     store: &Arc<dyn Store>,
     caller: &str,
     key: &IdempotencyKey,
+    attempt: Attempt,
     lease: Duration,
 ) -> Result<Begin, ApiError> {
     let record_key = key.record_key(caller);
-    let in_progress = encode(&Record::InProgress)?;
+    let running = |attempt: &Attempt| {
+        encode(&Record::Running { attempt: attempt.clone(), lease_until: now_secs() + lease.as_secs() })
+    };
     for _ in 0..CLAIM_TRIES {
-        match store.put_if_absent(&record_key, &in_progress, now_secs() + lease.as_secs()).await {
+        match store.put_if_absent(&record_key, &running(&attempt)?, keep_until()).await {
             Ok(()) => {
-                return Ok(Begin::Started(Claim { store: store.clone(), key: record_key }));
+                let claim =
+                    Claim { store: store.clone(), key: record_key, version: 1, attempt, after_lost_answer: false };
+                return Ok(Begin::Started(claim));
             }
             Err(StoreError::ConditionFailed) => {}
             Err(e) => return Err(e.into()),
         }
         let Some(item) = store.get(&record_key).await? else { continue };
-        return match serde_json::from_str(&item.value) {
-            Ok(Record::InProgress) => Err(ApiError::RequestInProgress),
-            Ok(Record::Done { envelope }) => Ok(Begin::Replay(envelope)),
-            Err(_) => Err(StoreError::Corrupt("IDEM item: unreadable state".into()).into()),
+        let earlier = match decode(&item)? {
+            Record::Done { envelope } => return Ok(Begin::Replay(envelope)),
+            Record::Running { lease_until, .. } if lease_until > now_secs() => return Err(ApiError::RequestInProgress),
+            Record::Running { attempt, .. } | Record::Unknown { attempt } => attempt,
+        };
+        // Only one retry at a time takes over a lost attempt; the others see it running.
+        return match store.update_if_version(&record_key, item.version, &running(&earlier)?, keep_until()).await {
+            Ok(()) => {
+                let claim = Claim {
+                    store: store.clone(),
+                    key: record_key,
+                    version: item.version + 1,
+                    attempt: earlier.clone(),
+                    after_lost_answer: true,
+                };
+                Ok(Begin::Recover(claim, earlier))
+            }
+            Err(StoreError::ConditionFailed) => Err(ApiError::RequestInProgress),
+            Err(e) => Err(e.into()),
         };
     }
     Err(ApiError::RequestInProgress)
 }
 
 impl Claim {
-    /// A business outcome is kept for 24 h; an error frees the key so the caller can retry.
+    /// A business outcome is kept for 24 h. A lost answer (now or in an earlier attempt) keeps the
+    /// attempt for the retry to look up; any other error frees the key so the caller can retry.
     pub async fn finish(self, outcome: &Result<Reply, ApiError>) {
         let settled = match outcome {
             Ok(reply) => self.keep(reply).await,
+            Err(ApiError::OutcomeUnknown(_)) => self.keep_unknown().await,
+            Err(_) if self.after_lost_answer => self.keep_unknown().await,
             Err(_) => self.store.delete(&self.key).await,
         };
         if let Err(e) = settled {
-            // The outcome is answered anyway. The in-flight record then ends with its lease, so an
-            // immediate duplicate still gets 409 rather than a second ticket.
+            // The outcome is answered anyway. The running record then ends with its lease and reads
+            // as unknown, so a duplicate still looks for the ticket rather than creating a second.
             tracing::error!(error = %e, "could not settle an idempotency record");
         }
     }
@@ -107,10 +153,26 @@ impl Claim {
     async fn keep(&self, reply: &Reply) -> Result<(), StoreError> {
         let unencodable = |_| StoreError::Corrupt("IDEM item: outcome not encodable".into());
         let envelope = serde_json::to_value(reply.envelope()).map_err(unencodable)?;
-        let value = serde_json::to_string(&Record::Done { envelope }).map_err(unencodable)?;
-        // Version 1 is the in-flight record this request wrote.
-        self.store.update_if_version(&self.key, 1, &value, now_secs() + KEEP_OUTCOME.as_secs()).await
+        self.write(&Record::Done { envelope }).await
     }
+
+    async fn keep_unknown(&self) -> Result<(), StoreError> {
+        self.write(&Record::Unknown { attempt: self.attempt.clone() }).await
+    }
+
+    async fn write(&self, record: &Record) -> Result<(), StoreError> {
+        let value =
+            serde_json::to_string(record).map_err(|_| StoreError::Corrupt("IDEM item: record not encodable".into()))?;
+        self.store.update_if_version(&self.key, self.version, &value, keep_until()).await
+    }
+}
+
+fn keep_until() -> u64 {
+    now_secs() + KEEP_OUTCOME.as_secs()
+}
+
+fn decode(item: &Item) -> Result<Record, ApiError> {
+    serde_json::from_str(&item.value).map_err(|_| StoreError::Corrupt("IDEM item: unreadable state".into()).into())
 }
 
 /// A stored envelope answered again, marked so a caller can tell it from a fresh outcome.
@@ -152,20 +214,57 @@ mod tests {
         assert!(key.record_key("bot").starts_with("IDEM#"));
     }
 
+    fn attempt() -> Attempt {
+        Attempt::new(1004, "Internet Lento", "lento desde ayer", 1_800_000_000)
+    }
+
     #[tokio::test]
     async fn a_running_key_is_409_a_finished_one_replays_and_an_error_frees_it() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let key = IdempotencyKey("msg-1".into());
         let lease = Duration::from_secs(15);
-        let Begin::Started(claim) = begin(&store, "bot", &key, lease).await.unwrap() else { panic!("first claims") };
-        assert!(matches!(begin(&store, "bot", &key, lease).await, Err(ApiError::RequestInProgress)));
+        let begin = |key| begin(&store, "bot", key, attempt(), lease);
+        let Begin::Started(claim) = begin(&key).await.unwrap() else { panic!("first claims") };
+        assert!(matches!(begin(&key).await, Err(ApiError::RequestInProgress)));
         claim.finish(&Ok(Reply::success(Action::TicketCreated, serde_json::json!({"ticket_id": 9})))).await;
-        let Begin::Replay(envelope) = begin(&store, "bot", &key, lease).await.unwrap() else { panic!("replays") };
+        let Begin::Replay(envelope) = begin(&key).await.unwrap() else { panic!("replays") };
         assert_eq!(envelope["data"]["ticket_id"], 9);
 
         let other = IdempotencyKey("msg-2".into());
-        let Begin::Started(claim) = begin(&store, "bot", &other, lease).await.unwrap() else { panic!("claims") };
+        let Begin::Started(claim) = begin(&other).await.unwrap() else { panic!("claims") };
         claim.finish(&Err(ApiError::invalid("subject", "x"))).await;
-        assert!(matches!(begin(&store, "bot", &other, lease).await, Ok(Begin::Started(_))));
+        assert!(matches!(begin(&other).await, Ok(Begin::Started(_))));
+    }
+
+    #[tokio::test]
+    async fn a_lost_answer_keeps_the_attempt_for_one_retry_to_look_up() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let key = IdempotencyKey("msg-3".into());
+        let lease = Duration::from_secs(15);
+        let first = Attempt::new(1, "otro", "otra", 0);
+        let Begin::Started(claim) = begin(&store, "bot", &key, first.clone(), lease).await.unwrap() else {
+            panic!("first claims")
+        };
+        let begin = || begin(&store, "bot", &key, attempt(), lease);
+        claim.finish(&Err(ApiError::OutcomeUnknown(shared::wisphub::UpstreamError::Timeout))).await;
+
+        let Begin::Recover(claim, earlier) = begin().await.unwrap() else { panic!("the retry recovers") };
+        assert_eq!(earlier, first, "the first attempt is what gets looked up");
+        assert!(matches!(begin().await, Err(ApiError::RequestInProgress)), "one recovery at a time");
+        // A recovery that fails again (WispHub still away) never frees the key.
+        claim.finish(&Err(ApiError::invalid("zone_id", "x"))).await;
+        assert!(matches!(begin().await, Ok(Begin::Recover(..))));
+    }
+
+    #[tokio::test]
+    async fn a_holder_that_died_past_its_lease_reads_as_a_lost_answer() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let key = IdempotencyKey("msg-4".into());
+        let Begin::Started(claim) = begin(&store, "bot", &key, attempt(), Duration::ZERO).await.unwrap() else {
+            panic!("claims")
+        };
+        drop(claim);
+        let next = begin(&store, "bot", &key, attempt(), Duration::from_secs(15)).await.unwrap();
+        assert!(matches!(next, Begin::Recover(_, earlier) if earlier == attempt()));
     }
 }

@@ -107,11 +107,20 @@ async fn create_ticket(
         return Ok(create::create_ticket(&state.app, &state.subjects, new).await?.into_response());
     };
     let lease = lease::lease(state.app.config.request_budget);
-    let claim = match idempotency::begin(&state.app.store, &caller.subject, &key, lease).await? {
+    let attempt = create::Attempt::of(&new);
+    let (claim, outcome) = match idempotency::begin(&state.app.store, &caller.subject, &key, attempt, lease).await? {
         Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
-        Begin::Started(claim) => claim,
+        Begin::Started(claim) => (claim, create::create_ticket(&state.app, &state.subjects, new).await),
+        Begin::Recover(claim, earlier) => {
+            // The earlier POST may have created the ticket: answer with it rather than make a second.
+            let outcome = match create::find_created(&state.app.wisphub, &state.app.config, &earlier).await {
+                Ok(Some(found)) => Ok(found),
+                Ok(None) => create::create_ticket(&state.app, &state.subjects, new).await,
+                Err(e) => Err(e.into()),
+            };
+            (claim, outcome)
+        }
     };
-    let outcome = create::create_ticket(&state.app, &state.subjects, new).await;
     claim.finish(&outcome).await;
     Ok(outcome?.into_response())
 }

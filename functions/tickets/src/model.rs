@@ -21,6 +21,9 @@ pub struct TicketRecord {
     pub id_ticket: i64,
     #[serde(default, deserialize_with = "text")]
     pub asunto: Option<String>,
+    /// What the caller wrote; WispHub may give it back as HTML.
+    #[serde(default, deserialize_with = "text")]
+    pub descripcion: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub estado: Option<String>,
     #[serde(default, deserialize_with = "text")]
@@ -50,6 +53,10 @@ pub struct TicketService {
 }
 
 impl TicketRecord {
+    pub fn service_id(&self) -> Option<i64> {
+        self.servicio.as_ref()?.id_servicio
+    }
+
     pub fn zone_id(&self) -> Option<i64> {
         self.servicio.as_ref()?.zona.as_ref()?.id
     }
@@ -114,7 +121,7 @@ impl From<TicketRecord> for Ticket {
             ticket_id: record.id_ticket,
             answer_text: record.latest_answer(),
             zone_id: record.zone_id(),
-            service_id: record.servicio.as_ref().and_then(|s| s.id_servicio),
+            service_id: record.service_id(),
             subject: record.asunto,
             created_at: record.fecha_creacion.or(record.fecha_inicio),
             end_date: record.fecha_fin.or(record.fecha_estimada_fin),

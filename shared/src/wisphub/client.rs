@@ -30,6 +30,8 @@ pub struct WispHubSettings {
     pub base_url: String,
     pub api_key: Option<SecretString>,
     pub timeout: Duration,
+    /// Unanswered this long, an idempotent GET gets one duplicate (zero: never).
+    pub hedge: Duration,
     pub budget: Duration,
     pub concurrency: usize,
     pub page_size: usize,
@@ -41,6 +43,7 @@ impl WispHubSettings {
             base_url: config.wisphub_api_url.clone(),
             api_key: config.wisphub_api_key.clone(),
             timeout: config.wisphub_timeout,
+            hedge: config.wisphub_hedge,
             budget: config.request_budget,
             concurrency: config.wisphub_concurrency,
             page_size: config.wisphub_page_size,
@@ -105,7 +108,13 @@ impl WispHub {
     ) -> Result<Option<R>, UpstreamError> {
         let mut attempt = 0;
         loop {
-            let result = self.call(Method::GET, route, query, None).await.and_then(|(status, body)| match status {
+            let budget = self.settings().budget;
+            let exchange = super::hedge::first_good(
+                self.settings().hedge,
+                || budget::remaining(budget) >= MIN_CALL_TIME,
+                |hedge| self.call(Method::GET, route, query, None, Try { attempt, hedge }),
+            );
+            let result = exchange.await.and_then(|(status, body)| match status {
                 StatusCode::NOT_FOUND => Ok(None),
                 s if s.is_success() => decode_body(&body).map(Some),
                 s => Err(UpstreamError::BadStatus(s.as_u16())),
@@ -173,7 +182,7 @@ impl WispHub {
 
     /// A POST or PUT, sent once: a write is never retried blindly (it may have happened).
     pub async fn send(&self, method: Method, route: &Route, payload: Payload) -> Result<Answer, UpstreamError> {
-        let (status, body) = self.call(method, route, &[], Some(payload)).await?;
+        let (status, body) = self.call(method, route, &[], Some(payload), Try::default()).await?;
         let body = if body.is_empty() { Value::Null } else { decode(&body)? };
         Ok(Answer { status, body })
     }
@@ -194,14 +203,17 @@ impl WispHub {
         page.ok_or(UpstreamError::BadStatus(404))
     }
 
-    /// One HTTP exchange within the budget, traced by route template, status and time only.
+    /// One HTTP exchange within the budget, traced by route template, status, time and which try
+    /// it was (never the query, body or key).
     async fn call(
         &self,
         method: Method,
         route: &Route,
         query: &[(&str, String)],
         payload: Option<Payload>,
+        attempt: Try,
     ) -> Result<(StatusCode, bytes::Bytes), UpstreamError> {
+        let Try { attempt, hedge } = attempt;
         let settings = self.settings();
         let time_left = budget::remaining(settings.budget);
         if time_left < MIN_CALL_TIME {
@@ -235,7 +247,7 @@ impl WispHub {
         let route_template = route.template();
         match result {
             Ok((status, body)) => {
-                tracing::info!(target: "wisphub", %method, route = route_template, status = status.as_u16(), ms, "upstream call");
+                tracing::info!(target: "wisphub", %method, route = route_template, status = status.as_u16(), ms, attempt, hedge, "upstream call");
                 match status {
                     StatusCode::FORBIDDEN => Err(UpstreamError::KeyRefused),
                     s if s.is_redirection() => Err(UpstreamError::BadStatus(s.as_u16())),
@@ -250,11 +262,18 @@ impl WispHub {
                     // reqwest's message would carry the URL; keep only the kind.
                     UpstreamError::Unreachable(if e.is_connect() { "connect".into() } else { "transport".into() })
                 };
-                tracing::warn!(target: "wisphub", %method, route = route_template, ms, error = %error, "upstream call failed");
+                tracing::warn!(target: "wisphub", %method, route = route_template, ms, attempt, hedge, error = %error, "upstream call failed");
                 Err(error)
             }
         }
     }
+}
+
+/// Which try of a call this is: the retry number and whether it is a hedge's duplicate.
+#[derive(Debug, Clone, Copy, Default)]
+struct Try {
+    attempt: u32,
+    hedge: bool,
 }
 
 fn backoff(attempt: u32) -> Duration {

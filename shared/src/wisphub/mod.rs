@@ -1,6 +1,9 @@
 //! Everything upstream: the one WispHub client, its typed errors, routes and wire records.
 
+use serde_json::Value;
+
 mod client;
+mod hedge;
 pub mod model;
 pub mod plans;
 
@@ -83,6 +86,17 @@ impl UpstreamError {
         )
     }
 
+    /// Whether a write that failed this way may still have been carried out by WispHub: the
+    /// request left and its answer was lost (a stall, a dropped connection, a gateway's 5xx).
+    pub fn may_have_happened(&self) -> bool {
+        match self {
+            UpstreamError::Timeout | UpstreamError::Garbage(_) => true,
+            UpstreamError::Unreachable(kind) => kind != "connect",
+            UpstreamError::BadStatus(status) => *status >= 500,
+            UpstreamError::BudgetExhausted | UpstreamError::KeyRefused => false,
+        }
+    }
+
     /// Worth another try for an idempotent GET.
     fn is_transient(&self) -> bool {
         matches!(self, UpstreamError::Timeout | UpstreamError::Unreachable(_) | UpstreamError::Garbage(_))
@@ -90,22 +104,49 @@ impl UpstreamError {
     }
 }
 
-/// WispHub's reason for refusing a write, flattened from DRF's `{"detail": ".."}` or
-/// `{"campo": ["msg", ..]}` into one line ("campo: msg"), for error messages.
-pub fn refusal_reason(body: &serde_json::Value) -> String {
-    use serde_json::Value;
-    let text = |value: &Value| match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
-    };
-    match body {
+/// Longest reason quoted back to a caller.
+const MAX_REASON_CHARS: usize = 500;
+
+/// WispHub's reason for refusing a write, from DRF's error body, in one line for messages:
+/// `{"campo": ["msg"]}` → `campo: msg`, `{"detail": "msg"}` → `msg`.
+pub fn refusal_reason(body: &Value) -> String {
+    let reason = match body {
         Value::Object(fields) => fields
             .iter()
-            .map(|(field, value)| if field == "detail" { text(value) } else { format!("{field}: {}", text(value)) })
+            .map(|(field, problems)| match field.as_str() {
+                "detail" | "non_field_errors" => flatten(problems),
+                _ => format!("{field}: {}", flatten(problems)),
+            })
             .collect::<Vec<_>>()
             .join("; "),
-        Value::Null => "sin detalle".into(),
-        other => text(other),
+        Value::Null => String::new(),
+        other => flatten(other),
+    };
+    let reason: String = reason.chars().take(MAX_REASON_CHARS).collect();
+    if reason.trim().is_empty() { "sin detalle".into() } else { reason }
+}
+
+fn flatten(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Array(items) => items.iter().map(flatten).collect::<Vec<_>>().join(" "),
+        Value::Object(_) => refusal_reason(value),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn drf_reasons_are_flattened() {
+        let one = json!({"tecnico": ["Clave primaria \"3\" inválida - objeto no existe."]});
+        assert_eq!(refusal_reason(&one), "tecnico: Clave primaria \"3\" inválida - objeto no existe.");
+        let two = refusal_reason(&json!({"asunto": ["a", "b"], "estado": ["c"]}));
+        assert!(two.contains("asunto: a b") && two.contains("estado: c") && two.contains("; "), "{two}");
+        assert_eq!(refusal_reason(&json!({"detail": "No permitido."})), "No permitido.");
+        assert_eq!(refusal_reason(&Value::Null), "sin detalle");
     }
 }

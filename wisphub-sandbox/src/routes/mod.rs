@@ -3,6 +3,7 @@
 
 mod clients;
 mod plans;
+mod sandbox;
 mod tasks;
 mod tickets;
 
@@ -47,21 +48,9 @@ pub fn router(state: SandboxState) -> Router {
         .fallback(fallback)
         // `Router::layer` runs after routing, which is what we want here: `MatchedPath` is known.
         .layer(from_fn_with_state(state.clone(), track))
-        // Added after the log layer, so reading the counters does not count as a request.
-        .route("/_sandbox/stats", axum::routing::get(stats))
+        // Merged after the log layer, so these views are not logged as requests.
+        .merge(sandbox::routes())
         .with_state(state)
-}
-
-/// The request counters, for tools outside the process (the benchmark): totals per route template.
-async fn stats(axum::extract::State(state): axum::extract::State<SandboxState>) -> axum::Json<Value> {
-    let log = state.log();
-    let mut routes = Map::new();
-    for request in log.requests() {
-        let key = format!("{} {}", request.method, request.route);
-        let count = routes.get(&key).and_then(Value::as_u64).unwrap_or(0);
-        routes.insert(key, json!(count + 1));
-    }
-    axum::Json(json!({"total": log.total(), "max_in_flight": log.max_in_flight(), "routes": routes}))
 }
 
 /// The documented spelling of a path: exactly one trailing slash.

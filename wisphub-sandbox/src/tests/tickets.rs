@@ -62,6 +62,11 @@ fn ticket_fields(asunto: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A valid ticket for service 1002 as a JSON body.
+pub(super) fn ticket_json(asunto: &str) -> Value {
+    Value::Object(ticket_fields(asunto).into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect())
+}
+
 #[tokio::test]
 async fn multipart_ticket_is_created_with_labels_and_counts_in_its_zone() {
     let app = App::new();
@@ -86,9 +91,7 @@ async fn urlencoded_and_json_tickets_are_accepted_too() {
         .send("POST", "/api/tickets/", Some(DEFAULT_API_KEY), Some(("application/x-www-form-urlencoded", form)))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED);
-    let body: serde_json::Map<String, Value> =
-        ticket_fields("Revisión General").into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
-    assert_eq!(app.post_json("/api/tickets/", Value::Object(body)).await.status, StatusCode::CREATED);
+    assert_eq!(app.post_json("/api/tickets/", ticket_json("Revisión General")).await.status, StatusCode::CREATED);
     assert_eq!(app.state.tickets_created().len(), 2);
 }
 
@@ -101,6 +104,23 @@ async fn invalid_ticket_gets_drf_400_and_is_not_stored() {
     assert_eq!(errors["descripcion"], json!(["Este campo es requerido."]));
     assert!(errors["asunto"][0].as_str().unwrap_or("").starts_with("Seleccione una opción válida."));
     assert!(app.state.tickets_created().is_empty());
+}
+
+#[tokio::test]
+async fn sandbox_tickets_view_lists_created_tickets_without_being_logged() {
+    let app = App::new();
+    let created = app.post_json("/api/tickets/", ticket_json("Internet Lento")).await.json();
+    let view = app.get_json("/_sandbox/tickets").await;
+    let expected = json!({ "tickets": [{
+        "id_ticket": 5261,
+        "id_servicio": 1002,
+        "asunto": "Internet Lento",
+        "descripcion": "No navega",
+        "fecha_creacion": created["fecha_creacion"],
+    }] });
+    assert_eq!(view, expected);
+    assert!(created["fecha_creacion"].as_str().is_some_and(|d| d.ends_with("-05:00")));
+    assert_eq!(app.state.log().total(), 1, "only the POST is logged");
 }
 
 async fn poll(app: &App, task: &str) -> Value {
