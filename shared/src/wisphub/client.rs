@@ -108,11 +108,17 @@ impl WispHub {
     ) -> Result<Option<R>, UpstreamError> {
         let mut attempt = 0;
         loop {
-            let budget = self.settings().budget;
+            let settings = self.settings();
+            let hedges = super::hedge::schedule(settings.hedge);
+            // Every request of one try shares the first one's deadline: a duplicate sent late
+            // has less time, so a try never outlasts the per-call timeout.
             let exchange = super::hedge::first_good(
-                self.settings().hedge,
-                || budget::remaining(budget) >= MIN_CALL_TIME,
-                |hedge| self.call(Method::GET, route, query, None, Try { attempt, hedge }),
+                &hedges,
+                || budget::remaining(settings.budget) >= MIN_CALL_TIME,
+                |offset| {
+                    let timeout = settings.timeout.saturating_sub(offset);
+                    self.call(Method::GET, route, query, None, Try { attempt, hedge: !offset.is_zero(), timeout })
+                },
             );
             let result = exchange.await.and_then(|(status, body)| match status {
                 StatusCode::NOT_FOUND => Ok(None),
@@ -182,7 +188,8 @@ impl WispHub {
 
     /// A POST or PUT, sent once: a write is never retried blindly (it may have happened).
     pub async fn send(&self, method: Method, route: &Route, payload: Payload) -> Result<Answer, UpstreamError> {
-        let (status, body) = self.call(method, route, &[], Some(payload), Try::default()).await?;
+        let once = Try { attempt: 0, hedge: false, timeout: self.settings().timeout };
+        let (status, body) = self.call(method, route, &[], Some(payload), once).await?;
         let body = if body.is_empty() { Value::Null } else { decode(&body)? };
         Ok(Answer { status, body })
     }
@@ -213,14 +220,14 @@ impl WispHub {
         payload: Option<Payload>,
         attempt: Try,
     ) -> Result<(StatusCode, bytes::Bytes), UpstreamError> {
-        let Try { attempt, hedge } = attempt;
+        let Try { attempt, hedge, timeout } = attempt;
         let settings = self.settings();
         let time_left = budget::remaining(settings.budget);
         if time_left < MIN_CALL_TIME {
             return Err(UpstreamError::BudgetExhausted);
         }
         let url = format!("{}{}", settings.base_url, route.path());
-        let mut request = self.inner.http.request(method.clone(), url).timeout(settings.timeout.min(time_left));
+        let mut request = self.inner.http.request(method.clone(), url).timeout(timeout.min(time_left));
         if let Some(key) = &settings.api_key {
             request = request.header("Authorization", format!("Api-Key {}", key.expose_secret()));
         }
@@ -269,11 +276,13 @@ impl WispHub {
     }
 }
 
-/// Which try of a call this is: the retry number and whether it is a hedge's duplicate.
-#[derive(Debug, Clone, Copy, Default)]
+/// Which try of a call this is (the retry number, whether it is a hedge's duplicate) and how long
+/// it may take.
+#[derive(Debug, Clone, Copy)]
 struct Try {
     attempt: u32,
     hedge: bool,
+    timeout: Duration,
 }
 
 fn backoff(attempt: u32) -> Duration {

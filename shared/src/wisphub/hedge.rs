@@ -1,43 +1,59 @@
-//! Hedged reads: an idempotent GET still unanswered after the hedge delay gets one duplicate, and
-//! the first good answer wins (the other request is dropped). About one WispHub call in eight
-//! stalls for good; waiting out the per-call timeout for it would cost seconds a duplicate saves.
+//! Hedged reads: an idempotent GET still unanswered after the hedge delay gets a duplicate, and
+//! the first good answer wins (the others are dropped). About one WispHub call in eight stalls for
+//! good; waiting out the per-call timeout for it would cost seconds a duplicate saves. Two stalls
+//! in a row are one call in 64, more than the 1 % a p99 can hide, hence a second duplicate at half
+//! the delay again; three in a row (1 in 512) are left to the timeout and the retry.
 
 use std::future::Future;
 use std::time::Duration;
 
-use futures::FutureExt;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tokio::time::Instant;
 
-/// Runs `send(false)`; if it has not answered after `delay`, also `send(true)` (the duplicate).
-/// Returns the first `Ok`; when one fails, the other still gets its chance. `delay` zero = no hedge.
-/// `worth_hedging` tells, when the delay has passed, whether a duplicate still fits the budget.
-pub(super) async fn first_good<T, E, F, Fut>(delay: Duration, worth_hedging: impl Fn() -> bool, send: F) -> Result<T, E>
+/// When the duplicates go out, after the first request, for a hedge delay `delay` (none if zero).
+pub(super) fn schedule(delay: Duration) -> Vec<Duration> {
+    if delay.is_zero() { Vec::new() } else { vec![delay, delay + delay / 2] }
+}
+
+/// Runs `send(Duration::ZERO)`, then `send(offset)` for each offset of `hedges` (after the first
+/// request) while no answer came and `worth_hedging()` says one still fits the budget. Returns
+/// the first `Ok`; a failure only ends the wait when nothing else is still out.
+pub(super) async fn first_good<T, E, F, Fut>(
+    hedges: &[Duration],
+    worth_hedging: impl Fn() -> bool,
+    send: F,
+) -> Result<T, E>
 where
-    F: Fn(bool) -> Fut,
+    F: Fn(Duration) -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    let first = send(false).fuse();
-    futures::pin_mut!(first);
-    if delay.is_zero() {
-        return first.await;
-    }
-    futures::select_biased! {
-        answer = first => return answer,
-        () = tokio::time::sleep(delay).fuse() => {}
-    }
-    if !worth_hedging() {
-        return first.await;
-    }
-    let second = send(true).fuse();
-    futures::pin_mut!(second);
-    futures::select_biased! {
-        answer = first => match answer {
-            Ok(value) => Ok(value),
-            Err(_) => second.await,
-        },
-        answer = second => match answer {
-            Ok(value) => Ok(value),
-            Err(_) => first.await,
-        },
+    let started = Instant::now();
+    let mut out = FuturesUnordered::new();
+    out.push(send(Duration::ZERO));
+    let mut pending_hedges = hedges.iter().copied();
+    let mut next_hedge = pending_hedges.next();
+    loop {
+        let timer = async {
+            match next_hedge {
+                Some(offset) => tokio::time::sleep_until(started + offset).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            Some(answer) = out.next() => match answer {
+                Ok(value) => return Ok(value),
+                Err(error) if out.is_empty() => return Err(error),
+                Err(_) => {}
+            },
+            () = timer => {
+                if let Some(offset) = next_hedge.take().filter(|_| worth_hedging()) {
+                    out.push(send(offset));
+                }
+                next_hedge = pending_hedges.next();
+            }
+        }
     }
 }
 
@@ -54,15 +70,16 @@ mod tests {
     ) -> (Result<&'static str, &'static str>, usize) {
         let sent = Mutex::new(0usize);
         let result = first_good(
-            Duration::from_millis(delay_ms),
+            &schedule(Duration::from_millis(delay_ms)),
             || true,
-            |_hedge| {
+            |_offset| {
                 let index = {
                     let mut sent = sent.lock().unwrap();
                     *sent += 1;
                     *sent - 1
                 };
-                let (after, answer) = answers[index];
+                // Requests past the listed ones fail at once.
+                let (after, answer) = answers.get(index).copied().unwrap_or((0, Err("refused")));
                 async move {
                     tokio::time::sleep(Duration::from_millis(after)).await;
                     answer
@@ -80,6 +97,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn two_stalls_are_overtaken_by_the_second_duplicate_at_one_and_a_half_delays() {
+        let started = tokio::time::Instant::now();
+        let stall = (3_600_000, Ok("late"));
+        assert_eq!(run(100, &[stall, stall, (40, Ok("second hedge"))]).await, (Ok("second hedge"), 3));
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(190) && took < Duration::from_secs(2), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failure_with_nothing_else_out_ends_at_once() {
+        let started = tokio::time::Instant::now();
+        assert_eq!(run(1000, &[(10, Err("503"))]).await, (Err("503"), 1));
+        assert!(started.elapsed() < Duration::from_millis(500));
+    }
+
+    #[tokio::test]
     async fn a_stalled_first_request_is_overtaken_by_the_duplicate() {
         let started = tokio::time::Instant::now();
         assert_eq!(run(100, &[(3_600_000, Ok("late")), (40, Ok("hedge"))]).await, (Ok("hedge"), 2));
@@ -89,9 +122,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_failure_waits_for_the_other_request() {
-        assert_eq!(run(50, &[(150, Err("500")), (200, Ok("hedge"))]).await, (Ok("hedge"), 2));
-        assert_eq!(run(50, &[(300, Ok("first")), (20, Err("502"))]).await, (Ok("first"), 2));
-        assert_eq!(run(50, &[(150, Err("a")), (200, Err("b"))]).await, (Err("b"), 2));
+        assert_eq!(run(50, &[(150, Err("500")), (200, Ok("hedge"))]).await, (Ok("hedge"), 3));
+        assert_eq!(run(50, &[(300, Ok("first")), (20, Err("502"))]).await, (Ok("first"), 3));
+        assert_eq!(run(50, &[(150, Err("a")), (200, Err("b"))]).await, (Err("b"), 3));
+        assert_eq!(schedule(Duration::from_millis(1200)), [Duration::from_millis(1200), Duration::from_millis(1800)]);
     }
 
     #[tokio::test]
