@@ -1,8 +1,7 @@
 //! The WispHub client: `Api-Key`, per-call timeout inside the request budget, GET retries with
 //! jittered backoff, limit/offset paging with bounded concurrency, typed errors, one trace per call.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
@@ -14,7 +13,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio::time::Instant;
 
-use super::model::ClientRecord;
+use super::clients::RecentClients;
 use super::{Route, UpstreamError};
 use crate::budget;
 use crate::config::Config;
@@ -74,7 +73,7 @@ pub struct WispHub {
 struct Inner {
     http: reqwest::Client,
     settings: WispHubSettings,
-    recent_clients: Mutex<HashMap<i64, (Instant, ClientRecord)>>,
+    recent_clients: RecentClients,
 }
 
 impl WispHub {
@@ -86,11 +85,16 @@ impl WispHub {
             .user_agent(concat!("wisphub-api/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        WispHub { inner: Arc::new(Inner { http, settings, recent_clients: Mutex::default() }) }
+        WispHub { inner: Arc::new(Inner { http, settings, recent_clients: RecentClients::default() }) }
     }
 
     pub fn settings(&self) -> &WispHubSettings {
         &self.inner.settings
+    }
+
+    /// Client records read in the last minute (see `clients.rs`).
+    pub(super) fn recent_clients(&self) -> &RecentClients {
+        &self.inner.recent_clients
     }
 
     /// One JSON document from a GET route; `None` when WispHub answers 404.
@@ -344,44 +348,9 @@ fn decode_page<T: DeserializeOwned, U>(
     Ok((count, returned, kept))
 }
 
-/// How long a client record read for one request serves the next ones (a chatbot conversation
-/// asks for the same client several times within a minute), and how many are kept.
-const RECENT_CLIENT_TTL: Duration = Duration::from_secs(60);
-const RECENT_CLIENT_CAPACITY: usize = 5_000;
-
-impl WispHub {
-    /// One service by id, through the list serializer (the detail route lacks phone, balance and
-    /// billing) and checked record by record, so an ignored filter never yields a stranger.
-    /// A record read in the last minute is reused.
-    pub async fn client_by_service_id(&self, service_id: i64) -> Result<Option<ClientRecord>, UpstreamError> {
-        if let Some(record) = self.recent_clients().get(&service_id).filter(|(at, _)| at.elapsed() < RECENT_CLIENT_TTL)
-        {
-            return Ok(Some(record.1.clone()));
-        }
-        let filter = [("id_servicio", service_id.to_string())];
-        let found = self.find(&Route::Clients, &filter, |r: &ClientRecord| r.id_servicio == service_id).await?;
-        self.remember_clients(&found);
-        Ok(found.into_iter().next())
-    }
-
-    /// Keeps records just read from WispHub for the next minute's lookups by service id.
-    pub fn remember_clients(&self, records: &[ClientRecord]) {
-        let mut recent = self.recent_clients();
-        if recent.len() + records.len() > RECENT_CLIENT_CAPACITY {
-            recent.clear();
-        }
-        for record in records {
-            recent.insert(record.id_servicio, (Instant::now(), record.clone()));
-        }
-    }
-
-    fn recent_clients(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, ClientRecord)>> {
-        self.inner.recent_clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::model::ClientRecord;
     use super::*;
 
     fn ids(body: &str) -> Result<(usize, usize, Vec<i64>), UpstreamError> {

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 mod client;
+mod clients;
 mod hedge;
 pub mod model;
 pub mod plans;
