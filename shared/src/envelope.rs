@@ -54,12 +54,20 @@ pub enum Outcome {
 /// The body of every response but the token's; all six keys always present.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Envelope {
+    /// `false` only when `type` is `error`.
     pub ok: bool,
     #[serde(rename = "type")]
     pub outcome: Outcome,
+    /// What happened; the string a bot branches on.
     pub action: Action,
+    /// The answer's payload, or null.
+    #[schema(required = true)]
     pub data: Option<Value>,
+    /// A Spanish sentence for a person, or null.
+    #[schema(required = true)]
     pub message: Option<String>,
+    /// Paging, cache age, related ids, or null.
+    #[schema(required = true)]
     pub meta: Option<Value>,
 }
 

@@ -1,21 +1,61 @@
-//! Extractors whose rejection is our `ApiError`: bad input always gets the envelope, never plain text.
+//! Extractors whose rejection is our `ApiError`: bad input always gets the envelope, never plain text,
+//! and every 422 names the field with a short Spanish problem (serde's English never reaches a caller).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldProblem};
 
-/// A JSON object body. Content type is not insisted on (v1 callers omit it); syntax → 400, shape → 422.
+/// What a request's `Content-Type` says its body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaType {
+    /// No `Content-Type` at all (v1 callers often send JSON without one).
+    Absent,
+    /// `application/json` or `application/<something>+json`, any parameters.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// Anything else, or a header that is not readable text.
+    Other,
+}
+
+impl MediaType {
+    pub fn of(headers: &HeaderMap) -> Self {
+        let Some(value) = headers.get(header::CONTENT_TYPE) else { return MediaType::Absent };
+        let Ok(value) = value.to_str() else { return MediaType::Other };
+        let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match essence.split_once('/') {
+            Some(("application", "json")) => MediaType::Json,
+            Some(("application", "x-www-form-urlencoded")) => MediaType::Form,
+            Some(("application", subtype)) if subtype.ends_with("+json") && subtype.len() > "+json".len() => {
+                MediaType::Json
+            }
+            _ => MediaType::Other,
+        }
+    }
+
+    /// A JSON route reads an absent type as JSON; an explicit other type is a 415.
+    pub fn require_json(self) -> Result<(), ApiError> {
+        match self {
+            MediaType::Absent | MediaType::Json => Ok(()),
+            MediaType::Form | MediaType::Other => Err(ApiError::UnsupportedMediaType),
+        }
+    }
+}
+
+/// A JSON object body. A missing content type is read as JSON (v1 callers omit it), another one is a
+/// 415; syntax → 400, shape → 422.
 pub struct Json<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        MediaType::of(request.headers()).require_json()?;
         let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
         parse_json(&bytes).map(Json)
     }
@@ -27,7 +67,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::BadJson("not an object".into()));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| field_problem(e.path().to_string(), e.into_inner()))
+    serde_path_to_error::deserialize(value).map_err(|e| field_problem(&e.path().to_string(), &e.into_inner()))
+}
+
+/// Parses an `application/x-www-form-urlencoded` body into `T`, naming the failing field in a 422.
+pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
+    serde_path_to_error::deserialize(deserializer).map_err(|e| field_problem(&e.path().to_string(), &e.into_inner()))
 }
 
 /// Query parameters, with the failing parameter named in a 422.
@@ -37,18 +83,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or_default();
-        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(deserializer)
-            .map(Query)
-            .map_err(|e| field_problem(e.path().to_string(), e.into_inner()))
+        parse_form(parts.uri.query().unwrap_or_default().as_bytes()).map(Query)
+    }
+}
+
+/// A value a path parameter can hold. Every integer path parameter of this API is a WispHub id,
+/// so it must be positive; text is checked by the handler that knows what it means.
+pub trait PathValue: DeserializeOwned + Send {
+    /// Why this value cannot name anything, in Spanish.
+    fn problem(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+impl PathValue for String {}
+
+impl PathValue for i64 {
+    fn problem(&self) -> Option<&'static str> {
+        (*self <= 0).then_some("debe ser un entero positivo")
     }
 }
 
 /// Path parameters, parsed into typed values; a wrong one is a 422 naming it.
 pub struct Path<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+impl<S: Send + Sync, T: PathValue> FromRequestParts<S> for Path<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
@@ -57,19 +116,26 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
             Ok(raw) if raw.iter().count() == 1 => raw.iter().next().map(|(name, _)| name.to_owned()),
             _ => None,
         };
+        let name = || only_name.clone().unwrap_or_else(|| "path".into());
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Ok(axum::extract::Path(value)) => match value.problem() {
+                Some(problem) => Err(ApiError::invalid(name(), problem)),
+                None => Ok(Path(value)),
+            },
             Err(PathRejection::FailedToDeserializePathParams(e)) => {
                 use axum::extract::path::ErrorKind;
                 let problem = match e.kind() {
                     ErrorKind::ParseErrorAtKey { key, expected_type, .. } => {
-                        FieldProblem::new(key.clone(), format!("debe ser de tipo {}", friendly_type(expected_type)))
+                        FieldProblem::new(key.clone(), format!("debe ser {}", spanish_kind(expected_type)))
                     }
                     ErrorKind::ParseError { expected_type, .. } => {
-                        let name = only_name.unwrap_or_else(|| "path".into());
-                        FieldProblem::new(name, format!("debe ser de tipo {}", friendly_type(expected_type)))
+                        FieldProblem::new(name(), format!("debe ser {}", spanish_kind(expected_type)))
                     }
-                    other => FieldProblem::new("path", other.to_string()),
+                    ErrorKind::InvalidUtf8InPathParam { key } => FieldProblem::new(key.clone(), "no es UTF-8 válido"),
+                    ErrorKind::DeserializeError { key, message, .. } => {
+                        FieldProblem::new(key.clone(), spanish_problem(message).1)
+                    }
+                    _ => FieldProblem::new(name(), "valor inválido"),
                 };
                 Err(ApiError::Validation(vec![problem]))
             }
@@ -78,13 +144,99 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     }
 }
 
-fn friendly_type(rust_type: &str) -> &'static str {
-    if rust_type.starts_with('i') || rust_type.starts_with('u') { "entero" } else { "texto" }
+/// A 422 for the field at `path` (serde_path_to_error's spelling; `.` is the whole body).
+fn field_problem(path: &str, error: &impl std::fmt::Display) -> ApiError {
+    let (inner_field, problem) = spanish_problem(&error.to_string());
+    let field = match (path, inner_field) {
+        (".", Some(inner)) => inner,
+        (".", None) => "body".to_owned(),
+        (outer, Some(inner)) => format!("{outer}.{inner}"),
+        (outer, None) => outer.to_owned(),
+    };
+    ApiError::invalid(field, problem)
 }
 
-fn field_problem(path: String, error: impl std::fmt::Display) -> ApiError {
-    let field = if path == "." { "body".to_owned() } else { path };
-    ApiError::invalid(field, error.to_string())
+/// serde's (and the standard parsers') English messages as a short Spanish problem; the field is
+/// returned too when the message names one inside the value (a missing or unknown field).
+fn spanish_problem(message: &str) -> (Option<String>, String) {
+    let quoted = |text: &str| text.split('`').nth(1).map(str::to_owned);
+    let expected = |text: &str| text.rsplit_once(", expected ").map(|(_, e)| e.to_owned()).unwrap_or_default();
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return (quoted(rest), "es obligatorio".into());
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        return (quoted(rest), "no es un campo admitido".into());
+    }
+    if let Some(rest) = message.strip_prefix("duplicate field ") {
+        return (quoted(rest), "está repetido".into());
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let options: Vec<&str> = rest.split('`').skip(3).step_by(2).collect();
+        let problem = if options.is_empty() {
+            "no es un valor admitido".to_owned()
+        } else {
+            format!("debe ser uno de: {}", options.join(", "))
+        };
+        return (None, problem);
+    }
+    let problem = if message.starts_with("invalid type: ") {
+        format!("debe ser {}", spanish_kind(&expected(message)))
+    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let wanted = expected(rest);
+        if is_unsigned(&wanted) && rest.starts_with("integer `-") {
+            "debe ser un número entero no negativo".into()
+        } else if is_integer(&wanted) {
+            "está fuera de rango".into()
+        } else {
+            format!("debe ser {}", spanish_kind(&wanted))
+        }
+    } else if message.starts_with("invalid length ") {
+        "tiene una longitud inválida".into()
+    } else if message.starts_with("data did not match any variant") {
+        "tiene un formato inválido".into()
+    } else if message.starts_with("number too large") || message.starts_with("number too small") {
+        "está fuera de rango".into()
+    } else if message.contains("parse integer") || message.starts_with("invalid digit") {
+        "debe ser un número entero".into()
+    } else if message.starts_with("invalid float literal") {
+        "debe ser un número".into()
+    } else if message.contains("`true` or `false`") {
+        "debe ser true o false".into()
+    } else if ["debe ", "es ", "no ", "solo "].iter().any(|p| message.starts_with(p)) {
+        // Our own deserializers already speak Spanish.
+        message.to_owned()
+    } else {
+        "valor inválido".into()
+    };
+    (None, problem)
+}
+
+fn is_unsigned(rust_type: &str) -> bool {
+    matches!(rust_type, "u8" | "u16" | "u32" | "u64" | "u128" | "usize")
+}
+
+fn is_integer(rust_type: &str) -> bool {
+    is_unsigned(rust_type) || matches!(rust_type, "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "an integer")
+}
+
+/// What serde expected, said in Spanish ("a string" → "texto", "i64" → "un número entero").
+fn spanish_kind(expected: &str) -> &'static str {
+    let expected = expected.trim();
+    if is_integer(expected) {
+        "un número entero"
+    } else if matches!(expected, "f32" | "f64") || expected.contains("number") || expected.contains("float") {
+        "un número"
+    } else if expected.contains("string") || expected.contains("str") || expected.contains("char") {
+        "texto"
+    } else if expected.contains("bool") {
+        "true o false"
+    } else if expected.starts_with("struct") || expected.contains("map") {
+        "un objeto"
+    } else if expected.contains("sequence") || expected.contains("tuple") || expected.contains("array") {
+        "una lista"
+    } else {
+        "un valor válido"
+    }
 }
 
 /// The body-limit and read failures of a request body.
@@ -93,5 +245,115 @@ pub fn body_rejection(rejection: BytesRejection) -> ApiError {
         ApiError::PayloadTooLarge
     } else {
         ApiError::BadJson(rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        count: Option<u8>,
+        kind: Option<Kind>,
+        nested: Option<Nested>,
+        #[serde(default)]
+        price: Option<Price>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Pppoe,
+        Queue,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Nested {
+        id: i64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(untagged)]
+    #[allow(dead_code)]
+    enum Price {
+        Number(f64),
+        Text(String),
+    }
+
+    fn message(error: ApiError) -> String {
+        match error {
+            ApiError::Validation(problems) => {
+                problems.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect::<Vec<_>>().join("; ")
+            }
+            other => panic!("not a validation error: {other:?}"),
+        }
+    }
+
+    fn json_problem(body: serde_json::Value) -> String {
+        message(parse_json::<Body>(body.to_string().as_bytes()).unwrap_err())
+    }
+
+    #[test]
+    fn serde_messages_become_spanish_problems_naming_the_field() {
+        let cases = [
+            (json!({}), "name: es obligatorio"),
+            (json!({"name": ["x"]}), "name: debe ser texto"),
+            (json!({"name": "x", "count": "4"}), "count: debe ser un número entero"),
+            (json!({"name": "x", "count": 300}), "count: está fuera de rango"),
+            (json!({"name": "x", "count": -1}), "count: debe ser un número entero no negativo"),
+            (json!({"name": "x", "kind": "pcq"}), "kind: debe ser uno de: pppoe, queue"),
+            (json!({"name": "x", "nested": {}}), "nested.id: es obligatorio"),
+            (json!({"name": "x", "nested": {"id": true}}), "nested.id: debe ser un número entero"),
+            (json!({"name": "x", "price": [1]}), "price: tiene un formato inválido"),
+        ];
+        for (body, expected) in cases {
+            let problem = json_problem(body.clone());
+            assert_eq!(problem, expected, "{body}");
+            assert!(!problem.contains("untagged") && !problem.contains("invalid"), "{problem}");
+        }
+    }
+
+    #[test]
+    fn form_and_query_problems_name_the_parameter() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Paging {
+            q: String,
+            limit: Option<u32>,
+        }
+        let problem = |raw: &str| message(parse_form::<Paging>(raw.as_bytes()).unwrap_err());
+        assert_eq!(problem("limit=5"), "q: es obligatorio");
+        assert_eq!(problem("q=abc&limit=abc"), "limit: debe ser un número entero");
+        assert_eq!(problem("q=abc&limit=99999999999"), "limit: está fuera de rango");
+    }
+
+    #[test]
+    fn spanish_custom_messages_pass_and_unknown_english_does_not() {
+        assert_eq!(spanish_problem("debe ser un número entero").1, "debe ser un número entero");
+        assert_eq!(spanish_problem("something went wrong in Foo<Bar>").1, "valor inválido");
+    }
+
+    #[test]
+    fn media_types_are_read_by_their_essence() {
+        let of = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            MediaType::of(&headers)
+        };
+        assert_eq!(MediaType::of(&HeaderMap::new()), MediaType::Absent);
+        assert_eq!(of("application/json"), MediaType::Json);
+        assert_eq!(of("Application/JSON; charset=utf-8"), MediaType::Json);
+        assert_eq!(of("application/merge-patch+json"), MediaType::Json);
+        assert_eq!(of("application/x-www-form-urlencoded"), MediaType::Form);
+        for other in ["text/plain", "multipart/form-data; boundary=x", "application/+json", "json", ""] {
+            assert_eq!(of(other), MediaType::Other, "{other}");
+        }
     }
 }

@@ -26,12 +26,17 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// The served application: the routers behind the shared stack, slash-insensitive.
 pub type App = NormalizePath<Router>;
 
+/// Longest caller-chosen `x-request-id` kept; longer ones (or any with a byte that is not visible
+/// ASCII) are replaced, so a log line or a response header never carries what a caller smuggled in.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
 /// Wraps a function's router (or the merge of several) in the shared stack, outermost first:
 /// slash trimming (it must wrap the router: inside, it would run after routing), request id,
 /// trace, CORS, catch-panic, the request budget, and the body limit.
 pub fn stack(router: Router, config: &Config) -> App {
     let request_id = HeaderName::from_static("x-request-id");
     let layers = ServiceBuilder::new()
+        .layer(middleware::map_request(drop_unfit_request_id))
         .layer(SetRequestIdLayer::new(request_id.clone(), GatewayRequestId))
         .layer(
             TraceLayer::new_for_http()
@@ -89,6 +94,21 @@ async fn refuse_unlisted_origins(State(origins): State<Arc<Vec<String>>>, reques
         }
     }
     response
+}
+
+/// A caller's `x-request-id` is kept only when it is 1 to 128 visible ASCII characters; otherwise it
+/// is removed here and the next layer makes one.
+async fn drop_unfit_request_id(mut request: Request) -> Request {
+    let fit = |value: &HeaderValue| {
+        let bytes = value.as_bytes();
+        (1..=MAX_REQUEST_ID_LEN).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_graphic)
+    };
+    let headers = request.headers_mut();
+    let values: Vec<&HeaderValue> = headers.get_all("x-request-id").iter().collect();
+    if values.len() != 1 || !values.iter().all(|v| fit(v)) {
+        headers.remove("x-request-id");
+    }
+    request
 }
 
 /// API Gateway's request id when deployed, a fresh UUID otherwise.

@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod clients;
+mod door;
 mod lambda;
 mod lost_answers;
 mod network;

@@ -8,14 +8,13 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use lambda_http::request::RequestContext;
 use shared::envelope::json_response;
-use shared::extract::{body_rejection, parse_json};
+use shared::extract::{MediaType, body_rejection, parse_form, parse_json};
 use shared::{ApiError, AppState};
 use utoipa::OpenApi;
 
@@ -43,8 +42,15 @@ pub fn router(state: AppState) -> Router {
     responses(
         (status = 200, description = "Token issued", body = TokenResponse,
          example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9…", "token_type": "bearer", "expires_in": 3600})),
-        (status = 401, description = "Incorrect username or password", body = shared::envelope::Envelope),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = shared::envelope::Envelope),
+        (status = 401, description = "Incorrect username or password", body = shared::envelope::Envelope,
+         example = json!({"ok": false, "type": "error", "action": "error", "data": null,
+            "message": "Incorrect username or password.", "meta": null})),
+        (status = 415, description = "A body that is neither a form nor JSON (no `Content-Type` is read as a form)"),
+        (status = 422, description = "`username` or `password` missing, or a `grant_type` other than `password`"),
+        (status = 429, description = "5 failed logins for this username or from this address within 15 minutes; \
+            see Retry-After", body = shared::envelope::Envelope),
+        (status = 503, description = "The shared store (login counters) is unavailable; see Retry-After",
+         body = shared::envelope::Envelope),
     )
 )]
 async fn issue_token(
@@ -53,9 +59,13 @@ async fn issue_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    // OAuth2 clients send a form, some without saying so; JSON when declared; anything else is a 415.
+    let media_type = MediaType::of(&headers);
+    if media_type == MediaType::Other {
+        return Err(ApiError::UnsupportedMediaType);
+    }
     let body = body.map_err(body_rejection)?;
-    let is_json = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
-    let credentials: Credentials = if is_json { parse_json(&body)? } else { login::parse_form(&body)? };
+    let credentials: Credentials = if media_type == MediaType::Json { parse_json(&body)? } else { parse_form(&body)? };
     let token = login::login(&state, credentials, &source_ip).await?;
     Ok(json_response(StatusCode::OK, &token).into_response())
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::auth::{Scope, now_secs, verify_password};
-use shared::error::{AuthFailure, FieldProblem};
+use shared::error::AuthFailure;
 use shared::store::keys;
 use shared::{ApiError, AppState};
 use utoipa::ToSchema;
@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 pub struct Credentials {
     pub username: String,
     pub password: String,
+    /// Only `password`, when given.
     #[serde(default)]
+    #[schema(pattern = "^password$")]
     pub grant_type: Option<String>,
     /// Space-separated scopes to narrow the token to; absent means every scope of the user.
     #[serde(default)]
@@ -25,14 +27,6 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: u64,
-}
-
-pub fn parse_form(body: &[u8]) -> Result<Credentials, ApiError> {
-    serde_urlencoded::from_bytes(body).map_err(|e| {
-        let problem = e.to_string();
-        let field = ["username", "password"].into_iter().find(|f| problem.contains(f)).unwrap_or("body");
-        ApiError::Validation(vec![FieldProblem::new(field, "campo requerido o inválido")])
-    })
 }
 
 pub async fn login(state: &AppState, credentials: Credentials, source_ip: &str) -> Result<TokenResponse, ApiError> {

@@ -17,22 +17,43 @@ const PRICE_TOLERANCE: f64 = 1.0;
 /// Identity checks need at least this many fields.
 pub const MIN_FIELDS: usize = 3;
 
-/// What a caller says about a person; every field optional.
+/// What a caller says about a person; every field optional (blank text counts as not given).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct IdentityClaim {
     pub name: Option<String>,
     pub address: Option<String>,
     pub internet_plan_name: Option<String>,
-    /// A number or a numeric string ("65000", "65.000").
-    #[schema(value_type = Option<f64>)]
+    /// A number or a numeric string ("65000", "65.000", "$ 65.000,00").
+    #[serde(default, deserialize_with = "price_input")]
+    #[schema(schema_with = price_schema)]
     pub internet_plan_price: Option<PriceInput>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum PriceInput {
     Number(f64),
     Text(String),
+}
+
+/// A price as a number or as text; anything else is refused in the caller's language.
+fn price_input<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PriceInput>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) => Ok(n.as_f64().map(PriceInput::Number)),
+        serde_json::Value::String(s) => Ok(Some(PriceInput::Text(s))),
+        _ => Err(serde::de::Error::custom("debe ser un número o un texto numérico")),
+    }
+}
+
+fn price_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some("A number or a numeric string (\"65000\", \"65.000\", \"$ 65.000,00\")."))
+        .build()
+        .into()
 }
 
 /// A field of a claim, named as the caller sent it.

@@ -12,9 +12,21 @@ use crate::ClientsState;
 use crate::client::Client;
 use crate::text::{document_key, national_number, national_numbers};
 
+/// WispHub's `cedula` holds at most this many characters (separators are dropped before counting).
+const MAX_DOCUMENT_CHARS: usize = 20;
+/// E.164: a phone number has at most 15 digits, country code included.
+const MAX_PHONE_DIGITS: usize = 15;
+/// Longest text accepted for either field as typed, separators included.
+const MAX_RAW_CHARS: usize = 64;
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"document": "1.023.456.789", "phone": "+57 300 123 4567"}))]
 pub struct ProfileUpdate {
+    /// Cédula or NIT, any spelling: 5 to 20 letters and digits once dots, dashes and spaces are dropped.
+    #[schema(max_length = 64)]
     pub document: Option<String>,
+    /// Any spelling; at most 15 digits with the country code (added when missing).
+    #[schema(max_length = 64)]
     pub phone: Option<String>,
 }
 
@@ -25,10 +37,18 @@ struct Wanted {
 }
 
 fn normalise(update: ProfileUpdate, country_code: &str) -> Result<Wanted, ApiError> {
+    for (field, value) in [("document", &update.document), ("phone", &update.phone)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_RAW_CHARS) {
+            return Err(ApiError::invalid(field, "debe tener como máximo 64 caracteres"));
+        }
+    }
     let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
     let document = given(update.document).map(|d| document_key(&d));
     if document.as_deref().is_some_and(|d| d.len() < 5) {
         return Err(ApiError::invalid("document", "debe tener al menos 5 caracteres alfanuméricos"));
+    }
+    if document.as_deref().is_some_and(|d| d.len() > MAX_DOCUMENT_CHARS) {
+        return Err(ApiError::invalid("document", "debe tener como máximo 20 caracteres alfanuméricos"));
     }
     let phone = match given(update.phone) {
         Some(raw) => Some(
@@ -37,6 +57,10 @@ fn normalise(update: ProfileUpdate, country_code: &str) -> Result<Wanted, ApiErr
         ),
         None => None,
     };
+    // What WispHub gets is `+<country><national>`: that is what must fit E.164.
+    if phone.as_deref().is_some_and(|p| country_code.len() + p.len() > MAX_PHONE_DIGITS) {
+        return Err(ApiError::invalid("phone", "debe tener como máximo 15 dígitos con el indicativo del país"));
+    }
     Ok(Wanted { document, phone })
 }
 

@@ -15,15 +15,17 @@ use crate::lookup::{Lookup, find_clients};
 use crate::profile::{self, ProfileUpdate};
 use crate::text::{document_key, national_number};
 
-const MAX_PAGE: usize = 1000;
+const MAX_PAGE: i64 = 1000;
 const ENVELOPE: &str = "The envelope; see the examples";
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Paging {
     /// Page size, 1 to 1000 (default 100).
-    limit: Option<usize>,
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
     /// Clients to skip (default 0).
-    offset: Option<usize>,
+    #[param(minimum = 0)]
+    offset: Option<i64>,
 }
 
 impl Paging {
@@ -33,6 +35,10 @@ impl Paging {
             return Err(ApiError::invalid("limit", "debe estar entre 1 y 1000"));
         }
         let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(ApiError::invalid("offset", "no puede ser negativo"));
+        }
+        let (limit, offset) = (limit as usize, offset as usize);
         let all: Vec<&Client> = clients.collect();
         let page: Vec<&Client> = all.iter().skip(offset).take(limit).copied().collect();
         let meta = json!({ "total": all.len(), "limit": limit, "offset": offset });
@@ -43,12 +49,16 @@ impl Paging {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchQuery {
-    /// At least 3 characters; every word must appear in name, address, document or phone.
+    /// At least 3 characters besides surrounding spaces; every word must appear in name, address,
+    /// document or phone.
+    #[param(min_length = 3)]
     q: String,
     /// Page size, 1 to 1000 (default 100).
-    limit: Option<usize>,
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
     /// Clients to skip (default 0).
-    offset: Option<usize>,
+    #[param(minimum = 0)]
+    offset: Option<i64>,
 }
 
 /// Active clients, paged (bulk personal data: needs `clients:list`).
@@ -74,7 +84,7 @@ pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Quer
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
             "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}})),
-        (status = 422, description = "`q` under 3 characters", body = shared::envelope::Envelope)))]
+        (status = 422, description = "`q` under 3 characters, or `limit`/`offset` out of range")))]
 pub async fn search_clients(
     State(state): State<ClientsState>,
     Query(query): Query<SearchQuery>,
@@ -98,7 +108,8 @@ fn found(clients: Vec<Client>) -> Reply {
 
 /// A client by document (dots, dashes and spaces ignored).
 #[utoipa::path(get, path = "/api/v1/clients/by-document/{document}", tag = "clients",
-    params(("document" = String, Path, description = "Cédula or NIT, any spelling")),
+    params(("document" = String, Path, min_length = 1,
+        description = "Cédula or NIT, any spelling; it must hold a letter or a digit")),
     security(("OAuth2PasswordBearer" = ["clients:read"])),
     responses((status = 200, description = "`client_found` (first service in data, all in meta.service_ids) or info `client_not_found`",
         body = shared::envelope::Envelope,
@@ -118,7 +129,8 @@ pub async fn get_client_by_document(
 
 /// A client by phone, compared on the national number.
 #[utoipa::path(get, path = "/api/v1/clients/by-phone/{phone}", tag = "clients",
-    params(("phone" = String, Path, description = "Any spelling: +57 300-123 4567, 573001234567, 3001234567")),
+    params(("phone" = String, Path, min_length = 1,
+        description = "Any spelling with at least 7 digits: +57 300-123 4567, 573001234567, 3001234567")),
     security(("OAuth2PasswordBearer" = ["clients:read"])),
     responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
@@ -135,7 +147,7 @@ pub async fn get_client_by_phone(
 
 /// A client by WispHub service id.
 #[utoipa::path(get, path = "/api/v1/clients/by-service-id/{service_id}", tag = "clients",
-    params(("service_id" = i64, Path, description = "WispHub id_servicio")),
+    params(("service_id" = i64, Path, minimum = 1, description = "WispHub id_servicio")),
     security(("OAuth2PasswordBearer" = ["clients:read"])),
     responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
@@ -165,7 +177,7 @@ pub async fn resolve_client(
 
 /// Is this person the holder of the service? Answers which fields matched, never stored values.
 #[utoipa::path(post, path = "/api/v1/clients/{service_id}/verify", tag = "clients",
-    params(("service_id" = i64, Path, description = "WispHub id_servicio")),
+    params(("service_id" = i64, Path, minimum = 1, description = "WispHub id_servicio")),
     request_body(content = IdentityClaim, example = json!({"address": "Vereda El Peñón", "internet_plan_name": "10MB PLUS", "internet_plan_price": 65000.0})),
     security(("OAuth2PasswordBearer" = ["clients:read"])),
     responses((status = 200, description = "`client_verified` or `client_verification_failed` (data.is_valid, data.matched_fields)",
@@ -173,7 +185,7 @@ pub async fn resolve_client(
         example = json!({"ok": true, "type": "success", "action": "client_verified",
             "data": {"is_valid": true, "matched_fields": ["address", "internet_plan_name", "internet_plan_price"]},
             "message": "Identidad validada de manera exitosa.", "meta": null})),
-        (status = 429, description = "5 failed verifications in 15 minutes; see Retry-After", body = shared::envelope::Envelope)))]
+        (status = 429, description = "5 failed verifications of this service in 15 minutes; see Retry-After")))]
 pub async fn verify_client(
     State(state): State<ClientsState>,
     Path(service_id): Path<i64>,
@@ -184,13 +196,15 @@ pub async fn verify_client(
 
 /// Updates the document and/or phone, confirmed by reading WispHub back.
 #[utoipa::path(put, path = "/api/v1/clients/{service_id}", tag = "clients",
-    params(("service_id" = i64, Path, description = "WispHub id_servicio")),
+    params(("service_id" = i64, Path, minimum = 1, description = "WispHub id_servicio")),
     request_body(content = ProfileUpdate, example = json!({"document": "1.023.456.789", "phone": "+57 300 123 4567"})),
     security(("OAuth2PasswordBearer" = ["clients:write"])),
     responses((status = 200, description = "`client_updated`, or error `client_update_failed` naming the field WispHub did not keep",
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_updated", "data": example(),
-            "message": "Perfil del cliente actualizado exitosamente.", "meta": null}))))]
+            "message": "Perfil del cliente actualizado exitosamente.", "meta": null})),
+        (status = 422, description = "`service_id` not a positive integer, a `document` under 5 or over 20 letters and \
+            digits, or a `phone` that is not one number of at most 15 digits with the country code")))]
 pub async fn update_client(
     State(state): State<ClientsState>,
     Path(service_id): Path<i64>,

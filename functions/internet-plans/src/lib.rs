@@ -50,14 +50,14 @@ async fn list_plans(State(state): State<PlansState>) -> Result<Reply, ApiError> 
 
 /// One plan with its price and speeds (PCQ plans have no detail upstream).
 #[utoipa::path(get, path = "/api/v1/internet-plans/{plan_id}", tag = "internet-plans",
-    params(("plan_id" = i64, Path, description = "WispHub plan id")),
+    params(("plan_id" = i64, Path, minimum = 1, description = "WispHub plan id")),
     security(("OAuth2PasswordBearer" = ["plans:read"])),
     responses((status = 200, description = "`internet_plan_found`, or info `internet_plan_not_found`",
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "internet_plan_found",
             "data": {"plan_id": 1, "name": "10MB PLUS", "type": "PPPoE", "price": 65000.0,
                 "download_speed": "10M", "upload_speed": "5M", "note": null}, "message": null, "meta": null})),
-        (status = 422, description = "plan_id is not an integer", body = shared::envelope::Envelope)))]
+        (status = 422, description = "`plan_id` is not a positive integer", body = shared::envelope::Envelope)))]
 async fn get_plan(State(state): State<PlansState>, Path(plan_id): Path<i64>) -> Result<Reply, ApiError> {
     Ok(match state.plans.detail(&state.app.wisphub, plan_id).await? {
         Some(plan) => Reply::success(Action::InternetPlanFound, plan),

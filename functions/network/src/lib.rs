@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::require_scope;
-use shared::extract::{Path, body_rejection, parse_json};
+use shared::extract::{MediaType, Path, body_rejection, parse_json};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::{OpenApi, ToSchema};
 
@@ -80,20 +80,29 @@ impl<S: Send + Sync> FromRequest<S> for Pings {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let media_type = MediaType::of(request.headers());
         let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
-        // v1 callers often POST with no body at all.
-        let body: PingRequest =
-            if bytes.iter().all(u8::is_ascii_whitespace) { PingRequest::default() } else { parse_json(&bytes)? };
+        // v1 callers often POST with no body at all (or a JSON null): nothing to read, whatever the type.
+        let text = bytes.trim_ascii();
+        if text.is_empty() || text == b"null" {
+            return Ok(Pings(DEFAULT_PINGS));
+        }
+        media_type.require_json()?;
+        let body: PingRequest = parse_json(&bytes)?;
         match body.pings {
             None | Some(Value::Null) => Ok(Pings(DEFAULT_PINGS)),
-            Some(Value::Number(n)) => n
-                .as_u64()
+            Some(Value::Number(n)) => whole(&n)
                 .filter(|n| (1..=u64::from(MAX_PINGS)).contains(n))
                 .map(|n| Pings(n as u8))
                 .ok_or_else(pings_out_of_range),
             Some(_) => Err(pings_out_of_range()),
         }
     }
+}
+
+/// A JSON number that is a whole non-negative count: `4` and `4.0` are both 4.
+fn whole(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && (0.0..=255.0).contains(f)).map(|f| f as u64))
 }
 
 fn pings_out_of_range() -> ApiError {
@@ -121,9 +130,6 @@ async fn create_ping(
     Path(service_id): Path<i64>,
     Pings(pings): Pings,
 ) -> Result<Reply, ApiError> {
-    if service_id <= 0 {
-        return Err(ApiError::invalid("service_id", "debe ser un entero positivo"));
-    }
     Ok(match task::start(&*state.store, &state.wisphub, service_id, pings, state.config.ping_check_interval).await? {
         Started::Created(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
             .with_message("Ping iniciado. Consulte el resultado con el task_id en unos segundos."),

@@ -7,6 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use shared::Scope;
 
+use crate::responses::CommonResponses;
+
 #[derive(OpenApi)]
 #[openapi(paths(super::health), components(schemas(super::Health, shared::envelope::Envelope)))]
 struct SystemApi;
@@ -26,10 +28,15 @@ pub fn openapi() -> Document {
         .description(Some(
             "Customer lookups, identity checks, ping diagnostics, support tickets and plans over a WispHub tenant, \
              for chatbots and support front-ends. Every answer but the token's is the envelope \
-             `{ok, type, action, data, message, meta}`.",
+             `{ok, type, action, data, message, meta}`. Business outcomes (not found, zone full, ping pending…) \
+             are HTTP 200 with an action; the other statuses each operation lists are protocol failures. Any \
+             path also answers 405 (the envelope) to a method it does not list, and 404 outside these paths. \
+             Every response carries `x-request-id`: the caller's when it is 1 to 128 visible ASCII characters, \
+             else a new one.",
         ))
         .build();
     BearerScheme.modify(&mut document);
+    CommonResponses.modify(&mut document);
     document
 }
 

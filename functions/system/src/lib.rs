@@ -1,6 +1,7 @@
 //! Public routes: health, the OpenAPI document of every function, and its two viewers.
 
 mod docs;
+mod responses;
 
 use axum::Router;
 use axum::extract::State;

@@ -30,18 +30,21 @@ const STATE_NEW: &str = "1";
 pub struct CreateTicketBody {
     /// WispHub service id of the client (required).
     #[serde(default, deserialize_with = "id")]
-    #[schema(value_type = i64, required = true)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub service_id: Option<i64>,
     /// A subject of the tenant's catalogue (`GET /tickets/subjects`).
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub subject: Option<String>,
-    #[schema(value_type = String, required = true)]
+    /// What the customer reports (not blank).
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub description: Option<String>,
     /// Staff id; null or absent → the configured default technician.
     #[serde(default, deserialize_with = "id")]
+    #[schema(minimum = 1)]
     pub technician_id: Option<i64>,
-    /// Absent → the client's zone.
+    /// Absent → the client's zone; when given it must be the client's zone in WispHub.
     #[serde(default, deserialize_with = "id")]
+    #[schema(minimum = 1)]
     pub zone_id: Option<i64>,
 }
 

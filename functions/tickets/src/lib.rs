@@ -63,6 +63,8 @@ pub fn router(state: AppState) -> Router {
 /// The tenant's ticket subjects grouped by priority; never fails (stale data is marked).
 #[utoipa::path(get, path = "/api/v1/tickets/subjects", tag = "tickets",
     security(("OAuth2PasswordBearer" = ["tickets:read"])),
+    // Never a 502/503: a WispHub failure answers the stale catalogue (read by the system function).
+    extensions(("x-calls-wisphub" = json!(false))),
     responses((status = 200, description = "`ticket_subjects_listed`; `meta.stale` is true when WispHub could not be read",
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "ticket_subjects_listed",
@@ -79,7 +81,7 @@ async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
 /// Opens a ticket for a client, unless the client's zone already has its maximum of open tickets.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets",
     security(("OAuth2PasswordBearer" = ["tickets:write"])),
-    params(("Idempotency-Key" = Option<String>, Header,
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = "^[!-~]{1,200}$",
         description = "1 to 200 visible ASCII characters, e.g. the chat message id; repeats within 24 h replay the first outcome")),
     request_body = CreateTicketBody,
     responses(
@@ -127,16 +129,16 @@ async fn create_ticket(
 
 /// One ticket with its latest reply.
 #[utoipa::path(get, path = "/api/v1/tickets/{ticket_id}", tag = "tickets",
-    params(("ticket_id" = i64, Path, description = "WispHub ticket id")),
+    params(("ticket_id" = i64, Path, minimum = 1, description = "WispHub ticket id")),
     security(("OAuth2PasswordBearer" = ["tickets:read"])),
     responses((status = 200, description = "`ticket_found`, or info `ticket_not_found`", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "ticket_found",
-            "data": {"ticket_id": 5001, "subject": "Internet Lento", "created_at": "2026-04-01T09:00:00-05:00",
-                "end_date": "04/04/2026 09:00", "status_ticket": "Resuelto", "priority": "Normal",
+            "data": {"ticket_id": 5001, "subject": "Internet Lento", "created_at": "2025-10-28T22:00:00-05:00",
+                "end_date": "31/10/2025 22:00", "status_ticket": "Resuelto", "priority": "Normal",
                 "answer_text": "Se cambió el conector RJ45; el cliente confirma servicio estable.",
                 "service_id": 1001, "zone_id": 1},
             "message": null, "meta": null})),
-        (status = 422, description = "ticket_id is not an integer", body = shared::envelope::Envelope)))]
+        (status = 422, description = "`ticket_id` is not a positive integer", body = shared::envelope::Envelope)))]
 async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64>) -> Result<Reply, ApiError> {
     let Some(value) = state.app.wisphub.get(&Route::Ticket(ticket_id), &[]).await? else {
         return Ok(Reply::info(Action::TicketNotFound, "El ticket especificado no existe."));
@@ -148,13 +150,13 @@ async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64
 
 /// Whether a zone has reached its limit of open tickets (counted over every page, no lock taken).
 #[utoipa::path(get, path = "/api/v1/tickets/zone-blocked/{zone_id}", tag = "tickets",
-    params(("zone_id" = i64, Path, description = "WispHub zone id")),
+    params(("zone_id" = i64, Path, minimum = 1, description = "WispHub zone id")),
     security(("OAuth2PasswordBearer" = ["tickets:read"])),
     responses((status = 200, description = "Action `ticket_found` (kept from v1) with the zone's load",
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "ticket_found",
             "data": {"is_blocked": true, "max_tickets": 3, "open_tickets": 3}, "message": null, "meta": null})),
-        (status = 422, description = "zone_id is not an integer", body = shared::envelope::Envelope)))]
+        (status = 422, description = "`zone_id` is not a positive integer", body = shared::envelope::Envelope)))]
 async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<i64>) -> Result<Reply, ApiError> {
     let config = &state.app.config;
     let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id).await?;
