@@ -31,6 +31,8 @@ pub enum Scope {
     TicketsWrite,
     #[serde(rename = "network:ping")]
     NetworkPing,
+    #[serde(rename = "network:read")]
+    NetworkRead,
     #[serde(rename = "plans:read")]
     PlansRead,
 }
@@ -43,6 +45,7 @@ impl Scope {
         Scope::TicketsRead,
         Scope::TicketsWrite,
         Scope::NetworkPing,
+        Scope::NetworkRead,
         Scope::PlansRead,
     ];
 
@@ -54,6 +57,7 @@ impl Scope {
             Scope::TicketsRead => "tickets:read",
             Scope::TicketsWrite => "tickets:write",
             Scope::NetworkPing => "network:ping",
+            Scope::NetworkRead => "network:read",
             Scope::PlansRead => "plans:read",
         }
     }

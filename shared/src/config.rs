@@ -64,6 +64,9 @@ pub struct Config {
     pub ticket_resolution_business_days: u32,
     pub ticket_holidays: Vec<NaiveDate>,
     pub ticket_priorities: Option<HashMap<String, u8>>,
+    /// Whether a high or very high priority ticket is refused while the client's router or sector
+    /// has a general fault (everyone behind it is affected; one ticket per customer helps nobody).
+    pub outage_blocks_tickets: bool,
     pub default_country_code: String,
     pub cors_origins: Vec<String>,
     pub table_name: Option<String>,
@@ -125,6 +128,7 @@ impl Config {
             ticket_resolution_business_days: vars.parsed("TICKET_RESOLUTION_BUSINESS_DAYS", 3)?,
             ticket_holidays: vars.list("TICKET_HOLIDAYS", "")?,
             ticket_priorities: ticket_priorities(&vars)?,
+            outage_blocks_tickets: vars.parsed("OUTAGE_BLOCKS_TICKETS", true)?,
             default_country_code: country_code(&vars)?,
             cors_origins: match get("CORS_ORIGINS") {
                 Some(list) => split(&list).map(str::to_owned).collect(),

@@ -30,6 +30,9 @@ pub enum Action {
     TicketNotFound,
     TicketCreationFailed,
     ZoneTicketLimitReached,
+    TicketsListed,
+    GeneralOutage,
+    NoGeneralOutage,
     PingCreated,
     PingPending,
     PingTaskNotFound,
@@ -75,6 +78,9 @@ pub struct Envelope {
 #[derive(Debug, Clone)]
 pub struct Reply(Envelope);
 
+/// What a caller hears when WispHub has no such service.
+pub const CLIENT_NOT_FOUND: &str = "El cliente especificado no fue encontrado en el sistema.";
+
 impl Reply {
     fn new(outcome: Outcome, action: Action, data: Option<Value>, message: Option<String>) -> Self {
         Reply(Envelope { ok: outcome != Outcome::Error, outcome, action, data, message, meta: None })
@@ -88,6 +94,11 @@ impl Reply {
     /// `type: info`: a valid answer that is not a success (not found, pending, zone full…).
     pub fn info(action: Action, message: impl Into<String>) -> Self {
         Self::new(Outcome::Info, action, None, Some(message.into()))
+    }
+
+    /// Info `client_not_found`: WispHub has no such service.
+    pub fn client_not_found() -> Self {
+        Self::info(Action::ClientNotFound, CLIENT_NOT_FOUND)
     }
 
     /// `type: error` for a business failure the caller can act on (still HTTP 200).

@@ -47,8 +47,9 @@ pub enum ApiError {
     RequestInProgress,
     #[error("body too large")]
     PayloadTooLarge,
+    /// `accepted` names the body types the route reads, for the message.
     #[error("unsupported content type")]
-    UnsupportedMediaType,
+    UnsupportedMediaType { accepted: &'static str },
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldProblem>),
     #[error("too many attempts")]
@@ -81,7 +82,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestInProgress => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Upstream(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
@@ -118,8 +119,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => "Method Not Allowed".into(),
             ApiError::RequestInProgress => "Una solicitud con la misma Idempotency-Key todavía está en curso.".into(),
             ApiError::PayloadTooLarge => "El cuerpo de la solicitud supera el límite de 64 KiB.".into(),
-            ApiError::UnsupportedMediaType => {
-                "Tipo de contenido no admitido: envíe el cuerpo como application/json.".into()
+            ApiError::UnsupportedMediaType { accepted } => {
+                format!("Tipo de contenido no admitido: envíe el cuerpo como {accepted}.")
             }
             ApiError::Validation(problems) => {
                 let parts: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect();

@@ -42,7 +42,7 @@ impl MediaType {
     pub fn require_json(self) -> Result<(), ApiError> {
         match self {
             MediaType::Absent | MediaType::Json => Ok(()),
-            MediaType::Form | MediaType::Other => Err(ApiError::UnsupportedMediaType),
+            MediaType::Form | MediaType::Other => Err(ApiError::UnsupportedMediaType { accepted: "application/json" }),
         }
     }
 }

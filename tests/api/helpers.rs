@@ -161,6 +161,11 @@ impl TestApp {
     }
 }
 
+/// `(type, action)` of an answer, after checking it is an envelope.
+pub fn kind(answer: &Answer) -> (&str, &str) {
+    (answer.assert_envelope().body["type"].as_str().unwrap_or_default(), answer.action())
+}
+
 /// A request with an optional bearer token and JSON body.
 pub fn request(method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(path);

@@ -8,6 +8,7 @@ mod door;
 mod lambda;
 mod lost_answers;
 mod network;
+mod outages;
 mod plans;
 mod protocol;
 mod template;

@@ -18,7 +18,8 @@ const TASK_GET: &str = "/api/tasks/{id}/";
 const MAX_POLLS: usize = 20;
 
 /// Each demo service's link once its task is done: action, type, sent, received, loss and a piece of the message.
-const SCENARIOS: [(i64, &str, &str, u64, u64, f64, Option<&str>); 6] = [
+type Scenario = (i64, &'static str, &'static str, u64, u64, f64, Option<&'static str>);
+const SCENARIOS: [Scenario; 6] = [
     (1001, "stable_connection", "success", 4, 4, 0.0, None),
     (1002, "intermittent_connection", "info", 4, 3, 25.0, None),
     (1003, "no_internet", "info", 4, 0, 100.0, None),
@@ -35,7 +36,7 @@ fn task_path(task_id: &str) -> String {
     format!("/api/v1/ping/{task_id}")
 }
 
-async fn post_ping(app: &App, token: &str, service_id: i64, body: Option<Value>) -> Answer {
+pub(crate) async fn post_ping(app: &App, token: &str, service_id: i64, body: Option<Value>) -> Answer {
     send_to(app, request(Method::POST, &ping_path(service_id), Some(token), body)).await
 }
 
@@ -44,7 +45,7 @@ async fn poll(app: &App, token: &str, task_id: &str) -> Answer {
 }
 
 /// Starts a ping and returns our task id, asserting `ping_created`.
-async fn start(app: &App, token: &str, service_id: i64) -> String {
+pub(crate) async fn start(app: &App, token: &str, service_id: i64) -> String {
     let answer = post_ping(app, token, service_id, None).await;
     answer.assert_envelope();
     assert_eq!((answer.status, answer.action()), (StatusCode::OK, "ping_created"), "{}", answer.text);
@@ -53,7 +54,7 @@ async fn start(app: &App, token: &str, service_id: i64) -> String {
 }
 
 /// Polls like a bot, one `PING_CHECK_INTERVAL` apart, until the task is no longer pending (or `MAX_POLLS` ran out).
-async fn poll_until_done(app: &App, token: &str, task_id: &str) -> Answer {
+pub(crate) async fn poll_until_done(app: &App, token: &str, task_id: &str) -> Answer {
     for _ in 0..MAX_POLLS {
         tokio::time::sleep(PING_CHECK_INTERVAL).await;
         let answer = poll(app, token, task_id).await;

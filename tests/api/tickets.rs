@@ -9,7 +9,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use shared::auth::Scope;
 use shared::store::Store;
-use wisphub_sandbox::ForcedFault;
+use wisphub_sandbox::{FaultyDevice, ForcedFault};
 
 use crate::helpers::*;
 
@@ -27,11 +27,6 @@ fn create_request(token: &str, body: Value, key: Option<&str>) -> axum::http::Re
         request.headers_mut().insert("idempotency-key", HeaderValue::from_str(key).unwrap());
     }
     request
-}
-
-/// `(type, action)` of an answer, after checking it is an envelope.
-fn kind(answer: &Answer) -> (&str, &str) {
-    (answer.assert_envelope().body["type"].as_str().unwrap_or_default(), answer.action())
 }
 
 fn posts(app: &TestApp) -> usize {
@@ -156,6 +151,8 @@ async fn a_ticket_shows_its_latest_reply_or_null_and_an_unknown_one_is_info_not_
 #[tokio::test]
 async fn creating_in_a_free_zone_posts_once_with_every_field_wisphub_requires() {
     let app = TestApp::spawn().await;
+    // The rural sector is back: a connectivity ticket goes through (tests/api/outages.rs covers it down).
+    app.sandbox.set_general_fault(FaultyDevice::Sectorial(3), None);
 
     let answer = app.post_json(CREATE, &app.token(&[Scope::TicketsWrite]), ticket(1004, "No Tiene Internet")).await;
 

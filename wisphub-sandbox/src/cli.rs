@@ -19,7 +19,7 @@ pub struct Cli {
     /// The only key accepted in `Authorization: Api-Key <key>`.
     #[arg(long, default_value = DEFAULT_API_KEY)]
     pub api_key: String,
-    /// Total client records (10 to 50000): 7 demo services, the rest generated from 2001 upward.
+    /// Total client records (10 to 50000): 9 demo services, the rest generated from 2001 upward.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(10..=50_000))]
     pub clients: u32,
     /// Seed of the data generator and of the fault dice.

@@ -1,5 +1,25 @@
 //! A WispHub look-alike speaking the Django REST Framework wire format, traps included
 //! (see `shared/spec/WISPHUB.md`), with demo data and faults that can be switched at runtime.
+//!
+//! # Demo services and general faults
+//!
+//! Services 1001..1009 are hand-made (see the `SERVICE_*` constants), generated ones follow from
+//! 2001. Client records carry `router` and `sectorial` with WispHub's outage flag `falla_general`:
+//! at start the rural sectorial 3 (zone 3: 1004, 1005) and the Zona Centro router 4 (zone 4: 1008)
+//! are flagged; zones 1, 2 and 5 (1001..1003, 1006, 1007, 1009) have no fault. Without a fault the
+//! description reads `""` on routers and null on sectoriales, as WispHub shows either.
+//!
+//! The 260 seeded tickets hold exactly 3 open in zone 1, 2 in zone 2 and none in zones 3 and 4;
+//! [`SERVICE_WITH_TICKETS_OVER_PAGES`] has open tickets on several pages up to the last one, and
+//! [`SERVICE_WITHOUT_TICKETS`] none at all.
+//!
+//! Faults switch at run time, showing on the next read of `/api/clientes/`, `/api/clientes/{id}/`,
+//! `/api/router/` and `/api/sectorial/` (tickets keep the `servicio` they were made with):
+//! - in process: [`Sandbox::set_general_fault`];
+//! - from outside: `POST /_sandbox/general-faults` with
+//!   `{"device": "router" | "sectorial", "id": n, "description": "..." | null}` (null clears) → 204,
+//!   404 for a device the tenant lacks; like every `/_sandbox/` route it needs no key and is not in
+//!   the request log.
 
 mod body;
 pub mod cli;
@@ -14,6 +34,11 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+pub use data::demo::{
+    SERVICE_BEHIND_FAULTY_ROUTER, SERVICE_BEHIND_FAULTY_SECTORIAL, SERVICE_WITH_TICKETS_OVER_PAGES,
+    SERVICE_WITHOUT_TICKETS,
+};
+pub use data::devices::FaultyDevice;
 pub use faults::{Faults, ForcedFault};
 pub use log::RecordedRequest;
 pub use routes::router;
@@ -31,7 +56,7 @@ pub const DEFAULT_API_KEY: &str = "sandbox0.sandboxkey0000000000000000000000";
 pub struct SandboxConfig {
     /// The only key answered with data; anything else gets 403.
     pub api_key: String,
-    /// Total client records: the 7 demo records, then generated ones from 2001 upward.
+    /// Total client records: the 9 demo records, then generated ones from 2001 upward.
     pub clients: usize,
     /// Drives the generator and the fault dice.
     pub seed: u64,
@@ -134,9 +159,25 @@ impl Sandbox {
         self.state.tickets_created()
     }
 
+    /// Every ticket held, seeded and created, oldest first, in detail shape (`respuestas` included):
+    /// what a test compares an API answer over many pages with.
+    pub fn tickets(&self) -> Vec<serde_json::Value> {
+        self.state.tickets()
+    }
+
     /// The stored list-shape record of one service, as `GET /api/clientes/` would show it.
     pub fn client_record(&self, service_id: i64) -> Option<serde_json::Value> {
         self.state.client_record(service_id)
+    }
+
+    /// Raises a general fault on a router or sectorial (`Some(description)`) or clears it (`None`),
+    /// as the ISP does in WispHub; every client record read afterwards shows it.
+    ///
+    /// # Panics
+    /// On a device the tenant does not have (routers 1..=9, sectoriales 1 and 3): a test aiming at
+    /// one has a typo, not an outage.
+    pub fn set_general_fault(&self, device: FaultyDevice, description: Option<&str>) {
+        assert!(self.state.set_general_fault(device, description), "the sandbox tenant has no {device:?}");
     }
 
     /// Open tickets (Nuevo or En Progreso) whose service is in `zone_id`, created ones included.

@@ -9,6 +9,8 @@ use rand::{RngCore, SeedableRng};
 
 use crate::SandboxConfig;
 use crate::data::Data;
+use crate::data::devices::FaultyDevice;
+use crate::data::tickets::Ticket;
 use crate::faults::{self, Faults, ForcedFault};
 use crate::log::RequestLog;
 
@@ -134,7 +136,17 @@ impl SandboxState {
 
     pub fn client_record(&self, service_id: i64) -> Option<serde_json::Value> {
         let data = self.data();
-        serde_json::to_value(data.client(service_id)?.list_record()).ok()
+        serde_json::to_value(data.client(service_id)?.list_record(&data.general_faults)).ok()
+    }
+
+    /// Raises (`Some(description)`) or clears (`None`) a general fault; false, changing nothing, for
+    /// a device the tenant does not have.
+    pub fn set_general_fault(&self, device: FaultyDevice, description: Option<&str>) -> bool {
+        self.data().general_faults.set(device, description)
+    }
+
+    pub fn tickets(&self) -> Vec<serde_json::Value> {
+        self.data().tickets.iter().map(Ticket::detail).collect()
     }
 
     pub fn open_tickets_in_zone(&self, zone_id: i64) -> usize {

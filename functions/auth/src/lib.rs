@@ -45,7 +45,11 @@ pub fn router(state: AppState) -> Router {
         (status = 401, description = "Incorrect username or password", body = shared::envelope::Envelope,
          example = json!({"ok": false, "type": "error", "action": "error", "data": null,
             "message": "Incorrect username or password.", "meta": null})),
-        (status = 415, description = "A body that is neither a form nor JSON (no `Content-Type` is read as a form)"),
+        (status = 415, description = "A body that is neither a form nor JSON (no `Content-Type` is read as a form)",
+         body = shared::envelope::Envelope,
+         example = json!({"ok": false, "type": "error", "action": "error", "data": null,
+            "message": "Tipo de contenido no admitido: envíe el cuerpo como application/x-www-form-urlencoded o application/json.",
+            "meta": null})),
         (status = 422, description = "`username` or `password` missing, or a `grant_type` other than `password`"),
         (status = 429, description = "5 failed logins for this username or from this address within 15 minutes; \
             see Retry-After", body = shared::envelope::Envelope),
@@ -62,7 +66,9 @@ async fn issue_token(
     // OAuth2 clients send a form, some without saying so; JSON when declared; anything else is a 415.
     let media_type = MediaType::of(&headers);
     if media_type == MediaType::Other {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::UnsupportedMediaType {
+            accepted: "application/x-www-form-urlencoded o application/json",
+        });
     }
     let body = body.map_err(body_rejection)?;
     let credentials: Credentials = if media_type == MediaType::Json { parse_json(&body)? } else { parse_form(&body)? };

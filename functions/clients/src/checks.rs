@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use shared::auth::now_secs;
+use shared::envelope::CLIENT_NOT_FOUND;
 use shared::store::{StoreError, keys};
 use shared::{Action, ApiError, Reply};
 
@@ -54,7 +55,7 @@ pub async fn verify(state: &ClientsState, service_id: i64, claim: Claim) -> Resu
     }
     let wisphub = &state.app.wisphub;
     let Some(record) = wisphub.client_by_service_id(service_id).await? else {
-        return Ok(Reply::failure(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema."));
+        return Ok(Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND));
     };
     let plan_id = record.plan_internet.as_ref().and_then(|p| p.id);
     let mut matched =

@@ -4,6 +4,7 @@
 use axum::http::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use shared::envelope::CLIENT_NOT_FOUND;
 use shared::wisphub::{Payload, Route, refusal_reason};
 use shared::{Action, ApiError, Reply};
 use utoipa::ToSchema;
@@ -72,7 +73,7 @@ pub async fn update(state: &ClientsState, service_id: i64, update: ProfileUpdate
     }
     let wisphub = &state.app.wisphub;
     let Some(mut record) = wisphub.client_by_service_id(service_id).await? else {
-        return Ok(Reply::failure(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema."));
+        return Ok(Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND));
     };
 
     let mut body = Map::new();

@@ -129,7 +129,7 @@ pub async fn get_client_by_document(
 
 /// A client by phone, compared on the national number.
 #[utoipa::path(get, path = "/api/v1/clients/by-phone/{phone}", tag = "clients",
-    params(("phone" = String, Path, min_length = 1,
+    params(("phone" = String, Path, min_length = 7, pattern = "^[^0-9]*([0-9][^0-9]*){7,}$",
         description = "Any spelling with at least 7 digits: +57 300-123 4567, 573001234567, 3001234567")),
     security(("OAuth2PasswordBearer" = ["clients:read"])),
     responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,

@@ -1,6 +1,7 @@
 //! Network diagnostics (API.md §6): start a ping of a customer's link through WispHub, then poll
 //! the task until it carries a verdict.
 
+mod outage;
 mod ping;
 mod rtt;
 mod task;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::require_scope;
 use shared::extract::{MediaType, Path, body_rejection, parse_json};
+use shared::outage::{Outage, OutageReport, OutageScope};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::{OpenApi, ToSchema};
 
@@ -20,7 +22,10 @@ use crate::ping::{Judgement, Verdict};
 use crate::task::{Progress, Started};
 
 #[derive(OpenApi)]
-#[openapi(paths(create_ping, get_ping), components(schemas(PingRequest, PingTask, PingResult, TaskStatus)))]
+#[openapi(
+    paths(create_ping, get_ping, outage::get_outage),
+    components(schemas(PingRequest, PingTask, PingResult, TaskStatus, Outage, OutageScope, OutageReport))
+)]
 pub struct NetworkApi;
 
 const DEFAULT_PINGS: u8 = 4;
@@ -28,10 +33,13 @@ const MAX_PINGS: u8 = 10;
 
 pub fn router(state: AppState) -> Router {
     let tokens = state.tokens.clone();
-    let routes = Router::new()
+    let ping = Router::new()
         .route("/api/v1/{service_id}/ping", post(create_ping))
         .route("/api/v1/ping/{task_id}", get(get_ping));
-    require_scope(routes, tokens, Scope::NetworkPing).with_state(state)
+    let read = Router::new().route("/api/v1/{service_id}/outage", get(outage::get_outage));
+    require_scope(ping, tokens.clone(), Scope::NetworkPing)
+        .merge(require_scope(read, tokens, Scope::NetworkRead))
+        .with_state(state)
 }
 
 /// The body of a ping request; an empty body or `{}` means 4 pings.
@@ -71,6 +79,8 @@ pub struct PingResult {
     avg_rtt_ms: Option<f64>,
     /// One Spanish sentence a bot can read out.
     summary: String,
+    /// The general fault the ISP has flagged on the customer's router or sector, if any.
+    outage: Option<Outage>,
 }
 
 /// The requested number of pings, validated before anything else happens.
@@ -135,9 +145,7 @@ async fn create_ping(
             .with_message("Ping iniciado. Consulte el resultado con el task_id en unos segundos."),
         Started::AlreadyRunning(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
             .with_message("Ya hay un ping en curso para este servicio; consulte el resultado con este task_id."),
-        Started::UnknownClient => {
-            Reply::info(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema.")
-        }
+        Started::UnknownClient => Reply::client_not_found(),
     })
 }
 
@@ -151,7 +159,7 @@ async fn create_ping(
         example = json!({"ok": true, "type": "info", "action": "intermittent_connection",
             "data": {"task_id": "0b6c8f2e-4f1a-4c37-9d0e-6a3c1f9e2b71", "status": "done", "sent": 4, "received": 3,
                 "loss_pct": 25.0, "avg_rtt_ms": 5.6,
-                "summary": "3 de 4 paquetes recibidos; pérdida 25%; latencia media 5.6 ms"},
+                "summary": "3 de 4 paquetes recibidos; pérdida 25%; latencia media 5.6 ms", "outage": null},
             "message": "La conexión del cliente es intermitente: se perdió parte de los paquetes.", "meta": null})),
         (status = 502, description = "WispHub answered something unreadable", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub or the task store unavailable; see Retry-After",
@@ -167,7 +175,7 @@ async fn get_ping(State(state): State<AppState>, Path(task_id): Path<String>) ->
             Reply::info(Action::PingPending, "El ping todavía está en curso. Consulte de nuevo en unos segundos.")
                 .with_data(PingTask::pending(task_id))
         }
-        Progress::Done(verdict) => verdict_reply(task_id, verdict),
+        Progress::Done(verdict, outage) => verdict_reply(task_id, verdict, outage),
     })
 }
 
@@ -177,7 +185,7 @@ impl PingTask {
     }
 }
 
-fn verdict_reply(task_id: String, verdict: Verdict) -> Reply {
+fn verdict_reply(task_id: String, verdict: Verdict, outage: Option<Outage>) -> Reply {
     let failure = verdict.failure.unwrap_or_default();
     let data = PingResult {
         task_id,
@@ -187,6 +195,7 @@ fn verdict_reply(task_id: String, verdict: Verdict) -> Reply {
         loss_pct: verdict.loss_pct,
         avg_rtt_ms: verdict.avg_rtt_ms,
         summary: verdict.summary,
+        outage,
     };
     match verdict.judgement {
         Judgement::Stable => {
@@ -218,6 +227,7 @@ mod tests {
         let paths = &document["paths"];
         assert!(paths["/api/v1/{service_id}/ping"]["post"].is_object(), "{paths}");
         assert!(paths["/api/v1/ping/{task_id}"]["get"].is_object(), "{paths}");
+        assert!(paths["/api/v1/{service_id}/outage"]["get"].is_object(), "{paths}");
         for schema in ["PingRequest", "PingTask", "PingResult"] {
             assert!(document["components"]["schemas"][schema].is_object(), "{schema}");
         }

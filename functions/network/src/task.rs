@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::ApiError;
 use shared::auth::{now_millis, now_secs};
+use shared::outage::Outage;
 use shared::store::{Item, Store, StoreError, keys};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub};
 
@@ -33,7 +34,8 @@ pub enum Started {
 pub enum Progress {
     NotFound,
     Pending,
-    Done(Verdict),
+    /// The verdict, with the general outage the client's record showed when the ping started.
+    Done(Verdict, Option<Outage>),
 }
 
 /// The stored task. `wisphub_task_id` is null only while WispHub has not yet answered the POST.
@@ -43,6 +45,9 @@ struct TaskRecord {
     service_id: i64,
     state: RecordState,
     verdict: Option<Verdict>,
+    /// Read from the client record the start looked up anyway, so the verdict costs no extra call.
+    #[serde(default)]
+    outage: Option<Outage>,
     created_at: u64,
     /// Epoch ms before which WispHub is not asked about the task: a router takes seconds, and a
     /// bot polling in a tight loop should not turn into as many WispHub calls.
@@ -77,14 +82,15 @@ pub async fn start(
     check_every: Duration,
 ) -> Result<Started, ApiError> {
     // Looked up before claiming, so an unknown service never blocks anything.
-    if wisphub.client_by_service_id(service_id).await?.is_none() {
+    let Some(client) = wisphub.client_by_service_id(service_id).await? else {
         return Ok(Started::UnknownClient);
-    }
+    };
     let task_id = uuid::Uuid::new_v4().to_string();
     if let Some(running) = claim(store, service_id, &task_id).await? {
         return Ok(Started::AlreadyRunning(running));
     }
-    let launched = launch(store, wisphub, service_id, pings, &task_id, check_every).await;
+    let ping = Ping { service_id, pings, outage: Outage::of(&client) };
+    let launched = launch(store, wisphub, ping, &task_id, check_every).await;
     if !matches!(launched, Ok(Started::Created(_))) {
         forget(store, service_id, &task_id).await;
     }
@@ -107,13 +113,19 @@ async fn claim(store: &dyn Store, service_id: i64, task_id: &str) -> Result<Opti
     Err(StoreError::Unavailable("running ping claim: too much contention".into()))
 }
 
+/// The ping asked for, and what the client record said about an outage.
+struct Ping {
+    service_id: i64,
+    pings: u8,
+    outage: Option<Outage>,
+}
+
 /// Records the task, then asks WispHub. The record exists before the POST so that a duplicate
 /// request, already handed this task id, can poll it as pending rather than not found.
 async fn launch(
     store: &dyn Store,
     wisphub: &WispHub,
-    service_id: i64,
-    pings: u8,
+    Ping { service_id, pings, outage }: Ping,
     task_id: &str,
     check_every: Duration,
 ) -> Result<Started, ApiError> {
@@ -123,6 +135,7 @@ async fn launch(
         service_id,
         state: RecordState::Pending,
         verdict: None,
+        outage,
         created_at: now_secs(),
         next_check_ms: 0,
     };
@@ -172,7 +185,7 @@ pub async fn poll(
     let key = keys::ping_task(task_id);
     let Some((item, record)) = load(store, &key).await? else { return Ok(Progress::NotFound) };
     if let Some(verdict) = record.verdict {
-        return Ok(Progress::Done(verdict));
+        return Ok(Progress::Done(verdict, record.outage));
     }
     let Some(wisphub_task_id) = record.wisphub_task_id.clone() else { return Ok(Progress::Pending) };
     if now_millis() < record.next_check_ms {
@@ -193,11 +206,11 @@ pub async fn poll(
         }
         Some(TaskState::Finished(verdict)) => verdict,
     };
-    let service_id = record.service_id;
+    let (service_id, outage) = (record.service_id, record.outage.clone());
     let verdict =
         keep(store, &key, &item, TaskRecord { state: RecordState::Done, verdict: Some(verdict), ..record }).await?;
     release(store, service_id, task_id).await;
-    Ok(Progress::Done(verdict))
+    Ok(Progress::Done(verdict, outage))
 }
 
 /// The live record under `key`; an unreadable one counts as absent (and is logged).

@@ -1,14 +1,13 @@
 //! Creating a ticket: the request checked at the edge, the client and its zone, the zone limit under
 //! the zone lock, and the one multipart POST WispHub needs (every field it requires in practice).
-//! When that POST's answer is lost, `find_created` looks for the ticket it may have created.
 
 use axum::http::Method;
-use chrono::{DateTime, Days, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use chrono::Utc;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use shared::config::Config;
 use shared::error::FieldProblem;
+use shared::outage::{Outage, OutageReport};
 use shared::wisphub::{Answer, Payload, Route, UpstreamError, WispHub, refusal_reason};
 use shared::{Action, ApiError, AppState, Reply};
 use utoipa::ToSchema;
@@ -96,83 +95,6 @@ impl CreateTicketBody {
     }
 }
 
-/// What a create asked of WispHub, kept in the idempotency record so a retry after a lost answer
-/// can recognise the ticket: the service, the subject, a fingerprint of the description (not the
-/// text itself) and when the attempt started (Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attempt {
-    service_id: i64,
-    subject: String,
-    description_sha256: String,
-    started_at: i64,
-}
-
-/// How far before an attempt's start a ticket may say it was created (clocks differ).
-const CLOCK_SLACK_SECS: i64 = 120;
-
-impl Attempt {
-    pub fn new(service_id: i64, subject: &str, description: &str, started_at: i64) -> Self {
-        Attempt { service_id, subject: fold(subject), description_sha256: fingerprint(description), started_at }
-    }
-
-    pub fn of(new: &NewTicket) -> Self {
-        Self::new(new.service_id, &new.subject, &new.description, Utc::now().timestamp())
-    }
-
-    /// Whether a ticket read from WispHub is the one this attempt may have created.
-    fn made(&self, ticket: &TicketRecord) -> bool {
-        let created = ticket.fecha_creacion.as_deref().and_then(|at| DateTime::parse_from_rfc3339(at).ok());
-        ticket.service_id() == Some(self.service_id)
-            && ticket.asunto.as_deref().map(fold).as_deref() == Some(self.subject.as_str())
-            && ticket.descripcion.as_deref().map(fingerprint).as_deref() == Some(self.description_sha256.as_str())
-            && created.is_none_or(|at| at.timestamp() >= self.started_at - CLOCK_SLACK_SECS)
-    }
-}
-
-/// Subjects compare as the tenant spells them, give or take case and spacing.
-fn fold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
-}
-
-/// The description as WispHub may give it back (wrapped in HTML, spacing changed), hashed.
-fn fingerprint(description: &str) -> String {
-    let mut text = String::with_capacity(description.len());
-    let mut in_tag = false;
-    for c in description.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                text.push(' ');
-            }
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let digest = Sha256::digest(fold(&text).as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The ticket an attempt whose answer was lost did create, if WispHub has it: tickets created
-/// since the attempt (WispHub has no service filter, and may ignore the date one) checked one by one.
-pub async fn find_created(
-    wisphub: &WispHub,
-    config: &Config,
-    attempt: &Attempt,
-) -> Result<Option<Reply>, UpstreamError> {
-    let today = Utc::now().with_timezone(&config.ticket_timezone).date_naive();
-    let started = DateTime::from_timestamp(attempt.started_at, 0)
-        .map_or(today, |at| at.with_timezone(&config.ticket_timezone).date_naive());
-    let day = |date: chrono::NaiveDate| date.format("%Y-%m-%d").to_string();
-    let window = [
-        ("fecha_creacion_0", day(started.checked_sub_days(Days::new(1)).unwrap_or(started))),
-        ("fecha_creacion_1", day(today.checked_add_days(Days::new(1)).unwrap_or(today))),
-    ];
-    let found: Vec<TicketRecord> = wisphub.find(&Route::Tickets, &window, |t| attempt.made(t)).await?;
-    tracing::info!(found = found.len(), "looked for the ticket of a lost answer");
-    Ok(found.into_iter().min_by_key(|t| t.id_ticket).map(created))
-}
-
 /// The whole create flow after validation; `Ok` is a business outcome (created, zone full,
 /// no such client, refused by WispHub), `Err` a protocol failure.
 pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) -> Result<Reply, ApiError> {
@@ -184,9 +106,9 @@ pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) 
         None => return Err(ApiError::invalid("subject", "no es un asunto del catálogo de tickets")),
     };
     let Some(client) = app.wisphub.client_by_service_id(new.service_id).await? else {
-        return Ok(Reply::info(Action::ClientNotFound, "El cliente especificado no fue encontrado en el sistema."));
+        return Ok(Reply::client_not_found());
     };
-    let client_zone = client.zona.and_then(|z| z.id);
+    let client_zone = client.zona.as_ref().and_then(|z| z.id);
     // The zone that counts is WispHub's: a caller's zone must not get around a full one.
     if let (Some(given), Some(zone)) = (new.zone_id, client_zone)
         && given != zone
@@ -196,7 +118,19 @@ pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) 
     let Some(zone_id) = new.zone_id.or(client_zone) else {
         return Err(ApiError::invalid("zone_id", "el cliente no tiene zona en WispHub; indique zone_id"));
     };
-    let form = form(&app.config, &new, &subject, subjects.priorities.priority(&subject).code());
+    let priority = subjects.priorities.priority(&subject);
+    // Everyone behind a flagged device is down: one more connectivity ticket sends a technician
+    // to a house that is fine. Checked before the zone count, which it makes pointless.
+    if app.config.outage_blocks_tickets
+        && priority.is_connectivity()
+        && let Some(outage) = Outage::of(&client)
+    {
+        let message = format!("{} No se abrió un ticket: la falla ya está reportada.", outage.message());
+        return Ok(
+            Reply::info(Action::GeneralOutage, message).with_data(OutageReport::new(new.service_id, Some(outage)))
+        );
+    }
+    let form = form(&app.config, &new, &subject, priority.code());
     let lock = zone::lock_zone(&app.store, zone_id, app.config.request_budget).await?;
     let outcome = create_within_limit(&app.wisphub, &app.config, zone_id, form).await;
     lock.release().await;
@@ -251,7 +185,7 @@ fn form(config: &Config, new: &NewTicket, subject: &str, priority: u8) -> Vec<(&
 
 const CREATED: &str = "Ticket creado exitosamente.";
 
-fn created(record: TicketRecord) -> Reply {
+pub(crate) fn created(record: TicketRecord) -> Reply {
     Reply::success(Action::TicketCreated, Ticket::from(record)).with_message(CREATED)
 }
 

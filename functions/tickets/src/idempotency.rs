@@ -16,7 +16,7 @@ use shared::envelope::json_response;
 use shared::store::{Item, Store, StoreError, keys};
 use shared::{ApiError, Reply};
 
-use crate::create::Attempt;
+use crate::recover::Attempt;
 
 pub const HEADER: &str = "idempotency-key";
 const MAX_KEY_LEN: usize = 200;

@@ -1,10 +1,12 @@
 //! Support tickets: the subject catalogue, one ticket, the zone check, and creation that is
 //! idempotent per `Idempotency-Key` and cannot push a zone past its open-ticket limit.
 
+mod by_service;
 mod create;
 mod idempotency;
 mod lease;
 mod model;
+mod recover;
 mod schedule;
 mod subjects;
 mod zone;
@@ -34,7 +36,7 @@ use subjects::{PriorityMap, Subjects};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_ticket_subjects, create_ticket, get_ticket, check_zone_blocked),
+    paths(list_ticket_subjects, create_ticket, get_ticket, list_tickets_by_service, check_zone_blocked),
     components(schemas(Ticket, CreateTicketBody, SubjectCatalogue, ByPriority, ZoneLoad))
 )]
 pub struct TicketsApi;
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     let read = Router::new()
         .route("/api/v1/tickets/subjects", get(list_ticket_subjects))
         .route("/api/v1/tickets/zone-blocked/{zone_id}", get(check_zone_blocked))
+        .route("/api/v1/tickets/by-service/{service_id}", get(list_tickets_by_service))
         .route("/api/v1/tickets/{ticket_id}", get(get_ticket));
     let write = Router::new().route("/api/v1/tickets", post(create_ticket));
     require_scope(read, tokens.clone(), Scope::TicketsRead)
@@ -85,7 +88,9 @@ async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
         description = "1 to 200 visible ASCII characters, e.g. the chat message id; repeats within 24 h replay the first outcome")),
     request_body = CreateTicketBody,
     responses(
-        (status = 200, description = "`ticket_created`; info `zone_ticket_limit_reached` (data `{max_tickets}`) or \
+        (status = 200, description = "`ticket_created`; info `zone_ticket_limit_reached` (data `{max_tickets}`), \
+            `general_outage` (a high or very high priority subject while the client's router or sector has a \
+            general fault: data `{service_id, scope, device_name, description}`, nothing sent to WispHub) or \
             `client_not_found`; error `ticket_creation_failed` with WispHub's reason",
             body = shared::envelope::Envelope,
             example = json!({"ok": true, "type": "success", "action": "ticket_created",
@@ -109,13 +114,13 @@ async fn create_ticket(
         return Ok(create::create_ticket(&state.app, &state.subjects, new).await?.into_response());
     };
     let lease = lease::lease(state.app.config.request_budget);
-    let attempt = create::Attempt::of(&new);
+    let attempt = recover::Attempt::of(&new);
     let (claim, outcome) = match idempotency::begin(&state.app.store, &caller.subject, &key, attempt, lease).await? {
         Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
         Begin::Started(claim) => (claim, create::create_ticket(&state.app, &state.subjects, new).await),
         Begin::Recover(claim, earlier) => {
             // The earlier POST may have created the ticket: answer with it rather than make a second.
-            let outcome = match create::find_created(&state.app.wisphub, &state.app.config, &earlier).await {
+            let outcome = match recover::find_created(&state.app.wisphub, &state.app.config, &earlier).await {
                 Ok(Some(found)) => Ok(found),
                 Ok(None) => create::create_ticket(&state.app, &state.subjects, new).await,
                 Err(e) => Err(e.into()),
@@ -148,6 +153,26 @@ async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64
     Ok(Reply::success(Action::TicketFound, Ticket::from(record)))
 }
 
+/// A service's open tickets, newest first; the 3 newest carry their latest reply.
+#[utoipa::path(get, path = "/api/v1/tickets/by-service/{service_id}", tag = "tickets",
+    params(("service_id" = i64, Path, minimum = 1, description = "WispHub service id")),
+    security(("OAuth2PasswordBearer" = ["tickets:read"])),
+    responses((status = 200, description = "`tickets_listed` with `meta.total` (and `meta.answers_complete`: false \
+        when a detail could not be read, so some `answer_text` is missing); info `ticket_not_found` with `[]`, or \
+        `client_not_found`", body = shared::envelope::Envelope,
+        example = json!({"ok": true, "type": "success", "action": "tickets_listed",
+            "data": [{"ticket_id": 5262, "subject": "No Tiene Internet", "created_at": "2026-05-08T16:00:00-05:00",
+                "end_date": "13/05/2026 16:00", "status_ticket": "En Progreso", "priority": "Alta",
+                "answer_text": "El técnico visitará el sector mañana en la mañana.", "service_id": 1004, "zone_id": 3}],
+            "message": "El cliente tiene 1 ticket(s) abierto(s).", "meta": {"total": 1, "answers_complete": true}})),
+        (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope)))]
+async fn list_tickets_by_service(
+    State(state): State<TicketsState>,
+    Path(service_id): Path<i64>,
+) -> Result<Reply, ApiError> {
+    Ok(by_service::open_tickets_of_service(&state.app.wisphub, &state.app.config, service_id).await?)
+}
+
 /// Whether a zone has reached its limit of open tickets (counted over every page, no lock taken).
 #[utoipa::path(get, path = "/api/v1/tickets/zone-blocked/{zone_id}", tag = "tickets",
     params(("zone_id" = i64, Path, minimum = 1, description = "WispHub zone id")),
@@ -171,7 +196,7 @@ mod tests {
     fn the_openapi_document_lists_every_route() {
         let document = TicketsApi::openapi();
         let paths: Vec<&String> = document.paths.paths.keys().collect();
-        assert_eq!(paths.len(), 4, "{paths:?}");
+        assert_eq!(paths.len(), 5, "{paths:?}");
     }
 
     #[test]

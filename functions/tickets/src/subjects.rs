@@ -70,6 +70,11 @@ impl Priority {
     pub fn code(self) -> u8 {
         self as u8
     }
+
+    /// The `high` and `very_high` groups: connectivity faults, the ones a general outage explains.
+    pub fn is_connectivity(self) -> bool {
+        matches!(self, Priority::High | Priority::VeryHigh)
+    }
 }
 
 /// Subject → priority: the configured map or the default one. Lookups try the exact spelling,

@@ -33,18 +33,27 @@ impl ZoneLoad {
     }
 }
 
-/// Open tickets whose service sits in `zone`. WispHub has no zone filter and keeps only the last of
-/// a repeated parameter, so each state is listed on its own, over every page; every record is
-/// re-checked (state label, zone) and counted once, in case WispHub ignored the filter.
-pub async fn open_tickets_in_zone(wisphub: &WispHub, states: &[u8], zone: i64) -> Result<u32, UpstreamError> {
+/// Open tickets (in one of `states`) that `keep` accepts, each once. WispHub has no zone or service
+/// filter and keeps only the last of a repeated parameter, so each state is listed on its own, over
+/// every page; every record's state label is re-checked in case WispHub ignored the filter.
+pub async fn open_tickets(
+    wisphub: &WispHub,
+    states: &[u8],
+    keep: impl Fn(&TicketRecord) -> bool + Sync,
+) -> Result<Vec<TicketRecord>, UpstreamError> {
+    let keep = &keep;
     let lists = try_join_all(states.iter().map(|&state| async move {
-        let tickets: Vec<TicketRecord> = wisphub.list(&Route::Tickets, &[("estado", state.to_string())]).await?;
-        Ok::<_, UpstreamError>(tickets.into_iter().filter(move |t| t.is_in_state(state)))
+        let filter = [("estado", state.to_string())];
+        wisphub.find(&Route::Tickets, &filter, |t: &TicketRecord| t.is_in_state(state) && keep(t)).await
     }))
     .await?;
-    let open: HashSet<i64> =
-        lists.into_iter().flatten().filter(|t| t.zone_id() == Some(zone)).map(|t| t.id_ticket).collect();
-    Ok(open.len() as u32)
+    let mut seen = HashSet::new();
+    Ok(lists.into_iter().flatten().filter(|t| seen.insert(t.id_ticket)).collect())
+}
+
+/// How many open tickets have their service in `zone`.
+pub async fn open_tickets_in_zone(wisphub: &WispHub, states: &[u8], zone: i64) -> Result<u32, UpstreamError> {
+    Ok(open_tickets(wisphub, states, |t| t.zone_id() == Some(zone)).await?.len() as u32)
 }
 
 /// Takes the zone's lock, waiting in short jittered steps while another request holds it.

@@ -55,6 +55,23 @@ pub struct ClientRecord {
     pub zona: Option<Named>,
     #[serde(default, deserialize_with = "lenient")]
     pub tecnico: Option<Named>,
+    /// The router the service hangs from, with the ISP's general-fault flag.
+    #[serde(default, deserialize_with = "lenient")]
+    pub router: Option<DeviceRecord>,
+    /// The sector (access point) the service hangs from, when it has one.
+    #[serde(default, deserialize_with = "lenient")]
+    pub sectorial: Option<DeviceRecord>,
+}
+
+/// A router or sector of a client record: `falla_general` is the ISP's "general outage" flag.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct DeviceRecord {
+    #[serde(default, deserialize_with = "text")]
+    pub nombre: Option<String>,
+    #[serde(default, deserialize_with = "flag")]
+    pub falla_general: bool,
+    #[serde(default, deserialize_with = "text")]
+    pub falla_general_descripcion: Option<String>,
 }
 
 impl ClientRecord {
@@ -102,6 +119,16 @@ pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
         Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    })
+}
+
+/// A yes/no flag from a bool, `1`/`0` or `"true"`/`"false"`/`"1"`/`"si"`; anything else is no.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => b,
+        Value::Number(n) => n.as_i64() == Some(1),
+        Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "si" | "sí"),
+        _ => false,
     })
 }
 
@@ -187,6 +214,24 @@ mod tests {
         assert_eq!(record.fecha_corte, NaiveDate::from_ymd_opt(2026, 5, 8));
         assert_eq!(record.zona.unwrap().id, Some(3));
         assert_eq!(record.telefono, None);
+    }
+
+    #[test]
+    fn device_flags_in_every_spelling() {
+        let record: ClientRecord = serde_json::from_value(json!({
+            "id_servicio": 1,
+            "router": {"id": 2, "nombre": "RB-Sur", "falla_general": "true", "falla_general_descripcion": " Fibra cortada "},
+            "sectorial": {"nombre": "AP", "falla_general": 0, "falla_general_descripcion": ""}
+        }))
+        .unwrap();
+        let router = record.router.unwrap();
+        assert!(router.falla_general);
+        assert_eq!(router.falla_general_descripcion.as_deref(), Some("Fibra cortada"));
+        let sector = record.sectorial.unwrap();
+        assert!(!sector.falla_general && sector.falla_general_descripcion.is_none());
+        let bare: ClientRecord =
+            serde_json::from_value(json!({"id_servicio": 1, "router": "RB", "sectorial": null})).unwrap();
+        assert_eq!((bare.router, bare.sectorial), (None, None));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Fixed tenant catalogues: zones, routers, sectoriales, staff, ticket subjects and internet plans.
+//! Fixed tenant catalogues: zones, staff, ticket subjects and internet plans (routers and sectoriales
+//! are in `devices`, since their fault flags switch).
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -8,15 +9,6 @@ use serde_json::{Value, json};
 pub(crate) struct Named {
     pub id: i64,
     pub nombre: String,
-}
-
-/// A router or a sectorial: both carry the outage flag.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct Device {
-    pub id: i64,
-    pub nombre: String,
-    pub falla_general: bool,
-    pub falla_general_descripcion: String,
 }
 
 pub(crate) const ZONES: [&str; 9] = [
@@ -34,35 +26,6 @@ pub(crate) const ZONES: [&str; 9] = [
 pub(crate) fn zone(id: i64) -> Named {
     let nombre = ZONES.get((id - 1) as usize).copied().unwrap_or("Zona Desconocida");
     Named { id, nombre: nombre.to_string() }
-}
-
-/// One router per zone, same id as the zone.
-pub(crate) fn router(id: i64) -> Device {
-    Device {
-        id,
-        nombre: format!("RB-{}", zone(id).nombre.trim_start_matches("Zona ").replace(' ', "-")),
-        falla_general: false,
-        falla_general_descripcion: String::new(),
-    }
-}
-
-/// Sectoriales exist in zones 1 and 3 only; the rural one is down, so the outage shape is exercised.
-pub(crate) fn sectorial(zone_id: i64) -> Option<Device> {
-    match zone_id {
-        1 => Some(Device {
-            id: 1,
-            nombre: "Sectorial Norte 120°".into(),
-            falla_general: false,
-            falla_general_descripcion: String::new(),
-        }),
-        3 => Some(Device {
-            id: 3,
-            nombre: "Sectorial Rural 90°".into(),
-            falla_general: true,
-            falla_general_descripcion: "Mantenimiento programado en la torre rural".into(),
-        }),
-        _ => None,
-    }
 }
 
 /// Staff members: `(id, username, nombre, email)`.

@@ -3,7 +3,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::catalog::{self, Device, Named};
+use super::catalog::{self, Named};
+use super::devices::{Device, GeneralFaults};
 use crate::text::fold;
 
 /// Service status; the numeric code is what `?estado=` filters on.
@@ -82,7 +83,8 @@ impl Client {
         };
     }
 
-    pub(crate) fn list_record(&self) -> ListRecord<'_> {
+    /// `faults` are the general faults right now: WispHub renders the router and sectorial live.
+    pub(crate) fn list_record(&self, faults: &GeneralFaults) -> ListRecord<'_> {
         ListRecord {
             id_servicio: self.id,
             usuario: &self.usuario,
@@ -103,8 +105,8 @@ impl Client {
             plan_internet: self.plan.clone(),
             zona: catalog::zone(self.zona),
             tecnico: catalog::technician(self.tecnico),
-            router: catalog::router(self.zona),
-            sectorial: catalog::sectorial(self.zona),
+            router: faults.router(self.zona),
+            sectorial: faults.sectorial(self.zona),
             // Fake secrets: the real record carries these, and our API must never pass them on.
             password_servicio: format!("s3cr3t-{}", self.id),
             password_cpe: format!("cpe-{}-pass", self.id),
@@ -124,7 +126,7 @@ impl Client {
     }
 
     /// `GET /api/clientes/{id}/`: another serializer, poorer and with `nombre` null.
-    pub(crate) fn detail_record(&self) -> Value {
+    pub(crate) fn detail_record(&self, faults: &GeneralFaults) -> Value {
         json!({
             "id_servicio": self.id,
             "usuario": self.usuario,
@@ -134,6 +136,8 @@ impl Client {
             "estado": self.estado.label(),
             "plan_internet": self.plan,
             "zona": catalog::zone(self.zona),
+            "router": faults.router(self.zona),
+            "sectorial": faults.sectorial(self.zona),
             "ip": self.ip,
         })
     }
@@ -168,8 +172,8 @@ impl Client {
         self.refold();
     }
 
-    /// The nested `servicio` of a ticket.
-    pub(crate) fn ticket_service(&self) -> Value {
+    /// The nested `servicio` of a ticket, as the service stands under `faults`.
+    pub(crate) fn ticket_service(&self, faults: &GeneralFaults) -> Value {
         json!({
             "id_servicio": self.id,
             "nombre": self.full_name(),
@@ -179,8 +183,8 @@ impl Client {
             "ip": self.ip,
             "plan_internet": self.plan,
             "zona": catalog::zone(self.zona),
-            "router": catalog::router(self.zona),
-            "sectorial": catalog::sectorial(self.zona),
+            "router": faults.router(self.zona),
+            "sectorial": faults.sectorial(self.zona),
         })
     }
 

@@ -1,4 +1,7 @@
-//! The seven hand-made demo services (1001..1007) the integration tests are written against.
+//! The nine hand-made demo services (1001..1009) the integration tests are written against.
+//! Zones 1 and 2 have no general fault; the rural sector of zone 3 is flagged (1004, 1005); the
+//! router of zone 4 is flagged (1008); zone 5 (1009) has none and carries the paged ticket history.
+//! Zones 3 and 4 hold no open ticket, so a ticket the outage does not block still finds room.
 
 use super::catalog::Named;
 use super::client::{Client, Estado, Folded};
@@ -30,8 +33,19 @@ const PLAN_1: (i64, &str) = (1, "10MB PLUS");
 const PLAN_2: (i64, &str) = (2, "20MB FIBRA");
 const PLAN_3: (i64, &str) = (3, "5MB BASICO");
 const PLAN_4: (i64, &str) = (4, "Plan Corporativo 50MB");
+const PLAN_5: (i64, &str) = (5, "Plan Hogar 15MB");
 
-const DEMOS: [Demo; 7] = [
+/// Behind the flagged Zona Centro router (router 4, no sectorial), so the outage scope "router" exists.
+pub const SERVICE_BEHIND_FAULTY_ROUTER: i64 = 1008;
+/// Behind the flagged rural sectorial (sectorial 3; its router is not flagged).
+pub const SERVICE_BEHIND_FAULTY_SECTORIAL: i64 = 1004;
+/// Six open tickets (four Nuevo, two En Progreso) spread over the whole `/api/tickets/` history up
+/// to its very last record, plus three closed ones: only reading every page finds them all.
+pub const SERVICE_WITH_TICKETS_OVER_PAGES: i64 = 1009;
+/// No ticket at all, open or closed, in the seeded history.
+pub const SERVICE_WITHOUT_TICKETS: i64 = 1008;
+
+const DEMOS: [Demo; 9] = [
     Demo {
         id: 1001,
         nombre: "José",
@@ -178,6 +192,48 @@ const DEMOS: [Demo; 7] = [
         zona: 1,
         tecnico: 7,
         email: "pedro.perez@correo.example",
+    },
+    Demo {
+        id: 1008,
+        nombre: "Gloria Patricia",
+        apellidos: "Vargas",
+        cedula: "1030555666",
+        telefono: "3184441122",
+        direccion: "Calle 19 # 7-30, Barrio La Macarena",
+        localidad: "La Macarena",
+        ciudad: "Bogotá",
+        estado: Estado::Activo,
+        estado_facturas: "Pagadas",
+        saldo: "0.00",
+        precio_plan: Some("70000.00"),
+        fecha_corte: "8/05/2026",
+        ip: "172.16.40.12",
+        interfaz_lan: "VLAN_INTERNET",
+        plan: PLAN_5,
+        zona: 4,
+        tecnico: 8,
+        email: "gloria.vargas@correo.example",
+    },
+    Demo {
+        id: 1009,
+        nombre: "Rosa Elena",
+        apellidos: "Cifuentes",
+        cedula: "41222333",
+        telefono: "3147778899",
+        direccion: "Carrera 3 Este # 12-08, Barrio Los Laureles",
+        localidad: "Los Laureles",
+        ciudad: "Bogotá",
+        estado: Estado::Activo,
+        estado_facturas: "Pagadas",
+        saldo: "0.00",
+        precio_plan: Some("65000.00"),
+        fecha_corte: "10/05/2026",
+        ip: "172.16.50.7",
+        interfaz_lan: "",
+        plan: PLAN_1,
+        zona: 5,
+        tecnico: 7,
+        email: "rosa.cifuentes@correo.example",
     },
 ];
 

@@ -2,7 +2,8 @@
 
 pub(crate) mod catalog;
 pub(crate) mod client;
-mod demo;
+pub(crate) mod demo;
+pub(crate) mod devices;
 pub(crate) mod filters;
 mod generator;
 pub(crate) mod ping;
@@ -15,34 +16,39 @@ use chrono::{Duration, Utc};
 use serde_json::Value;
 
 use client::Client;
+use devices::GeneralFaults;
 use ping::PingTask;
 use ticket_form::NewTicket;
 use tickets::Ticket;
 
-/// Generated services the ticket history refers to (zones 4..9 need a few each).
+/// Generated services the ticket history refers to (zones 5..9 need a few each).
 const TICKET_SERVICES: usize = 53;
 
 pub(crate) struct Data {
-    /// Sorted by service id: demo 1001..1007, then generated 2001 upward.
+    /// Sorted by service id: demo 1001..1009, then generated 2001 upward.
     pub clients: Vec<Client>,
     index: HashMap<i64, usize>,
     /// Sorted by id; created tickets are appended.
     pub tickets: Vec<Ticket>,
     created: Vec<i64>,
     pub plans: Vec<catalog::Plan>,
+    /// Applied whenever a client record is rendered, so switching one shows on the next read.
+    pub general_faults: GeneralFaults,
     pub tasks: HashMap<String, PingTask>,
     failures: usize,
 }
 
 impl Data {
-    /// `clients` is the total record count; the 7 demo records are always there.
+    /// `clients` is the total record count; the demo records are always there.
     pub(crate) fn new(seed: u64, clients: usize) -> Data {
-        let wanted = clients.max(7) - 7;
         let mut all = demo::demo_clients();
+        let demos = all.len();
+        let wanted = clients.max(demos) - demos;
         all.extend(generator::generate(seed, wanted.max(TICKET_SERVICES)));
-        let tickets = tickets::seed(&all);
+        let general_faults = GeneralFaults::demo();
+        let tickets = tickets::seed(&all, &general_faults);
         // The ticket history may mention services beyond a small client count, like tickets of deleted clients.
-        all.truncate(7 + wanted);
+        all.truncate(demos + wanted);
         let index = all.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
         Data {
             clients: all,
@@ -51,6 +57,7 @@ impl Data {
             created: Vec::new(),
             plans: catalog::plans(),
             tasks: HashMap::new(),
+            general_faults,
             failures: 0,
         }
     }
@@ -83,7 +90,7 @@ impl Data {
             tecnico: Some(new.tecnico),
             departamento: new.departamento,
             origen_reporte: new.origen_reporte,
-            servicio: self.client(new.servicio).map(Client::ticket_service),
+            servicio: self.client(new.servicio).map(|c| c.ticket_service(&self.general_faults)),
             respuestas: Vec::new(),
         };
         let read = ticket.read();
@@ -123,8 +130,8 @@ mod tests {
         let data = Data::new(7, 60);
         assert_eq!(data.clients.len(), 60);
         assert_eq!(data.clients[0].id, 1001);
-        assert_eq!(data.clients[7].id, 2001);
-        assert!(data.client(2053).is_some() && data.client(2054).is_none());
+        assert_eq!((data.clients[8].id, data.clients[9].id), (1009, 2001));
+        assert!(data.client(2051).is_some() && data.client(2052).is_none());
     }
 
     #[test]
@@ -137,6 +144,6 @@ mod tests {
     fn fifty_thousand_clients_build() {
         let data = Data::new(7, 50_000);
         assert_eq!(data.clients.len(), 50_000);
-        assert_eq!(data.clients.last().map(|c| c.id), Some(2001 + 49_992));
+        assert_eq!(data.clients.last().map(|c| c.id), Some(2001 + 49_990));
     }
 }

@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 
 use super::catalog::{self, PRIORITIES, TICKET_STATES};
 use super::client::Client;
+use super::demo::{SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TICKETS};
+use super::devices::GeneralFaults;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Respuesta {
@@ -93,6 +95,22 @@ impl Ticket {
 /// Position (index from 0, ticket id = 5001 + index) → service of the deliberately placed open tickets.
 const ZONE_1_OPEN: [(usize, i64, u8); 3] = [(17, 1001, 1), (131, 1003, 2), (247, 1007, 1)];
 const ZONE_2_OPEN: [(usize, i64, u8); 2] = [(60, 1002, 2), (190, 1006, 1)];
+/// The tickets of `SERVICE_WITH_TICKETS_OVER_PAGES` (zone 5, whose count no test checks): open ones
+/// on pages 1, 5, 8, 11 and 13 (the last) of 20 and on every page of 100, the newest being the very
+/// last ticket, so it also closes the `estado=1` list; closed ones (Resuelto, Cerrado) in between.
+const OVER_PAGES: [(usize, i64, u8); 9] = [
+    (7, SERVICE_WITH_TICKETS_OVER_PAGES, 1),
+    (40, SERVICE_WITH_TICKETS_OVER_PAGES, 3),
+    (98, SERVICE_WITH_TICKETS_OVER_PAGES, 2),
+    (147, SERVICE_WITH_TICKETS_OVER_PAGES, 1),
+    (180, SERVICE_WITH_TICKETS_OVER_PAGES, 4),
+    (203, SERVICE_WITH_TICKETS_OVER_PAGES, 1),
+    (252, SERVICE_WITH_TICKETS_OVER_PAGES, 2),
+    (256, SERVICE_WITH_TICKETS_OVER_PAGES, 3),
+    (259, SERVICE_WITH_TICKETS_OVER_PAGES, 1),
+];
+/// Services that get no ticket from the round-robin fill: theirs are exactly the placed ones.
+const UNFILLED: [i64; 2] = [SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TICKETS];
 /// Orphaned tickets (`servicio: null`), with whether they are still open.
 const ORPHANS: [(usize, bool); 6] = [(30, true), (75, false), (110, false), (150, true), (200, false), (230, true)];
 
@@ -107,20 +125,23 @@ const DESCRIPTIONS: [&str; 5] = [
     "Se reporta por WhatsApp, pide visita en la tarde.",
 ];
 
-/// ~260 tickets: most closed; open ones are exactly 3 in zone 1, 2 in zone 2, none in zone 3 and
-/// ~140 across zones 4..9. `services` must hold the demo records and the first ≥ 53 generated ones.
-pub(crate) fn seed(services: &[Client]) -> Vec<Ticket> {
+/// ~260 tickets: most closed; open ones are exactly 3 in zone 1, 2 in zone 2, none in zones 3 and 4
+/// (the flagged sector's and router's, so a ticket the outage does not block still finds room) and
+/// ~140 across zones 5..9. `services` must hold the demo records and the first ≥ 53 generated ones;
+/// `faults` are the general faults the tickets' `servicio` snapshots show.
+pub(crate) fn seed(services: &[Client], faults: &GeneralFaults) -> Vec<Ticket> {
     let by_id: HashMap<i64, &Client> = services.iter().map(|c| (c.id, c)).collect();
-    let far_zones: Vec<&Client> = services.iter().filter(|c| c.zona >= 4).collect();
+    let filled: Vec<&Client> = services.iter().filter(|c| !UNFILLED.contains(&c.id)).collect();
+    let far_zones: Vec<&Client> = filled.iter().copied().filter(|c| c.zona >= 5).collect();
     // Closed tickets can sit anywhere: they never count against a zone.
-    let anywhere: Vec<&Client> = services.iter().collect();
+    let anywhere = filled;
     let subjects = catalog::tenant_subjects();
     let anchor = NaiveDate::from_ymd_opt(2026, 4, 30).and_then(|d| d.and_hms_opt(9, 0, 0)).unwrap_or_default();
     let (mut open_n, mut closed_n) = (0usize, 0usize);
 
     (0..SEEDED_TICKETS)
         .map(|i| {
-            let placed = ZONE_1_OPEN.iter().chain(&ZONE_2_OPEN).find(|p| p.0 == i);
+            let placed = ZONE_1_OPEN.iter().chain(&ZONE_2_OPEN).chain(&OVER_PAGES).find(|p| p.0 == i);
             let orphan = ORPHANS.iter().find(|o| o.0 == i);
             let (service, estado): (Option<&Client>, u8) = match (i, placed, orphan) {
                 (_, Some(&(_, id, estado)), _) => (by_id.get(&id).copied(), estado),
@@ -156,7 +177,7 @@ pub(crate) fn seed(services: &[Client]) -> Vec<Ticket> {
                 tecnico: if estado > 2 && i % 11 == 5 { None } else { Some(if i % 2 == 0 { 7 } else { 8 }) },
                 departamento: "Soporte Técnico".into(),
                 origen_reporte: ["oficina", "whatsapp", "llamada"][i % 3].into(),
-                servicio: service.map(Client::ticket_service),
+                servicio: service.map(|c| c.ticket_service(faults)),
                 respuestas: respuestas(i, estado, creado),
             }
         })
@@ -175,6 +196,12 @@ fn respuestas(i: usize, estado: u8, creado: NaiveDateTime) -> Vec<Respuesta> {
             reply("Se cambió el conector RJ45; el cliente confirma servicio estable.", 26),
         ],
         1 => Vec::new(),
+        // The two newest open tickets of SERVICE_WITH_TICKETS_OVER_PAGES answered, the third not.
+        259 => vec![
+            reply("Se detecta caída del enlace del cliente; se programa visita.", 1),
+            reply("Visita confirmada para mañana entre 8 y 12.", 3),
+        ],
+        252 => vec![reply("Se revisa la señal de la antena de forma remota.", 2)],
         _ if estado > 2 && i.is_multiple_of(4) => vec![reply("Se reinició el equipo y el servicio quedó estable.", 5)],
         _ => Vec::new(),
     }
@@ -188,7 +215,11 @@ mod tests {
     fn seeded() -> Vec<Ticket> {
         let mut services = demo::demo_clients();
         services.extend(generator::generate(7, 53));
-        seed(&services)
+        seed(&services, &GeneralFaults::demo())
+    }
+
+    fn of_service(tickets: &[Ticket], id: i64) -> Vec<&Ticket> {
+        tickets.iter().filter(|t| t.servicio.as_ref().and_then(|s| s["id_servicio"].as_i64()) == Some(id)).collect()
     }
 
     fn open_in_zone(tickets: &[Ticket], zone: i64) -> usize {
@@ -196,17 +227,18 @@ mod tests {
     }
 
     #[test]
-    fn zone_1_has_3_open_zone_2_has_2_and_zone_3_none() {
+    fn zone_1_has_3_open_zone_2_has_2_and_zones_3_and_4_none() {
         let tickets = seeded();
         assert_eq!(tickets.len(), 260);
-        assert_eq!((open_in_zone(&tickets, 1), open_in_zone(&tickets, 2), open_in_zone(&tickets, 3)), (3, 2, 0));
+        let open: Vec<usize> = (1..=4).map(|zone| open_in_zone(&tickets, zone)).collect();
+        assert_eq!(open, [3, 2, 0, 0]);
     }
 
     #[test]
     fn far_zones_hold_about_140_open_and_new_tickets_span_three_pages_of_50() {
         let tickets = seeded();
-        let far: usize = (4..=9).map(|z| open_in_zone(&tickets, z)).sum();
-        assert!((130..=150).contains(&far), "{far} open in zones 4..9");
+        let far: usize = (5..=9).map(|z| open_in_zone(&tickets, z)).sum();
+        assert!((130..=150).contains(&far), "{far} open in zones 5..9");
         let nuevos = tickets.iter().filter(|t| t.estado == 1).count();
         assert!(nuevos > 100, "{nuevos} tickets Nuevo");
     }
@@ -219,5 +251,14 @@ mod tests {
         assert_eq!(tickets[0].respuestas.len(), 2);
         assert!(tickets[0].respuestas[1].fecha > tickets[0].respuestas[0].fecha);
         assert!(tickets[1].respuestas.is_empty());
+    }
+
+    #[test]
+    fn the_paged_service_has_six_open_and_three_closed_and_the_other_none() {
+        let tickets = seeded();
+        let paged = of_service(&tickets, SERVICE_WITH_TICKETS_OVER_PAGES);
+        assert_eq!((paged.iter().filter(|t| t.is_open()).count(), paged.len()), (6, 9));
+        assert_eq!(tickets.last().map(|t| (t.estado, t.zone_id())), Some((1, Some(5))));
+        assert!(of_service(&tickets, SERVICE_WITHOUT_TICKETS).is_empty());
     }
 }

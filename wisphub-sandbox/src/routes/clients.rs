@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{BadBody, fields, not_found, parse_id};
 use crate::body::{ParsedForm, text};
 use crate::data::client::{Client, PROFILE_FIELDS};
+use crate::data::devices::GeneralFaults;
 use crate::data::filters::ClientFilter;
 use crate::paging::{ListQuery, page_of};
 use crate::state::SandboxState;
@@ -25,14 +26,14 @@ async fn list_clients(State(state): State<SandboxState>, query: ListQuery) -> Re
     let filter = if state.faults().ignore_filters { ClientFilter::default() } else { ClientFilter::from_query(&query) };
     let data = state.data();
     let matches: Vec<&Client> = data.clients.iter().filter(|c| filter.matches(c)).collect();
-    page_of(&query, &matches, |c| c.list_record())
+    page_of(&query, &matches, |c| c.list_record(&data.general_faults))
 }
 
-/// Runs `f` on a known client, or answers DRF's 404.
-fn with_client(state: &SandboxState, id: &str, f: impl FnOnce(&Client) -> Value) -> Response {
+/// Runs `f` on a known client and the general faults now, or answers DRF's 404.
+fn with_client(state: &SandboxState, id: &str, f: impl FnOnce(&Client, &GeneralFaults) -> Value) -> Response {
     let data = state.data();
     match parse_id(id).and_then(|id| data.client(id)) {
-        Some(client) => Json(f(client)).into_response(),
+        Some(client) => Json(f(client, &data.general_faults)).into_response(),
         None => not_found(),
     }
 }
@@ -48,11 +49,11 @@ async fn put_client(
     Extension(form): Extension<ParsedForm>,
 ) -> Result<Response, BadBody> {
     let input = fields(form)?;
-    Ok(with_client(&state, &id, |_| Value::Object(input)))
+    Ok(with_client(&state, &id, |_, _| Value::Object(input)))
 }
 
 async fn get_profile(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
-    with_client(&state, &id, Client::profile)
+    with_client(&state, &id, |client, _| client.profile())
 }
 
 async fn put_profile(
@@ -78,5 +79,5 @@ async fn put_profile(
 }
 
 async fn get_balance(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
-    with_client(&state, &id, Client::balance)
+    with_client(&state, &id, |client, _| client.balance())
 }

@@ -4,10 +4,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{not_found, parse_id};
 use crate::data::catalog::{self, PlanType, ZONES};
+use crate::data::devices::Device;
 use crate::paging::{ListQuery, page_of};
 use crate::state::SandboxState;
 
@@ -53,12 +54,12 @@ async fn list_zones(query: ListQuery) -> Response {
     page_of(&query, &ids, |id| catalog::zone(*id))
 }
 
-async fn list_routers(query: ListQuery) -> Response {
-    let ids: Vec<i64> = (1..=ZONES.len() as i64).collect();
-    page_of(&query, &ids, |id| catalog::router(*id))
+async fn list_routers(State(state): State<SandboxState>, query: ListQuery) -> Response {
+    let routers = state.data().general_faults.routers();
+    page_of(&query, &routers, Device::clone)
 }
 
-async fn list_sectoriales(query: ListQuery) -> Response {
-    let devices: Vec<catalog::Device> = (1..=ZONES.len() as i64).filter_map(catalog::sectorial).collect();
-    page_of(&query, &devices, |d| json!(d))
+async fn list_sectoriales(State(state): State<SandboxState>, query: ListQuery) -> Response {
+    let sectoriales = state.data().general_faults.sectoriales();
+    page_of(&query, &sectoriales, Device::clone)
 }

@@ -1,15 +1,24 @@
-//! `/_sandbox/…`: read-only views for tools outside the process (benchmark, soak test). They sit
-//! outside the request log, so reading them never counts as a WispHub call.
+//! `/_sandbox/…`: views and switches for tools outside the process (benchmark, soak test). They sit
+//! outside the request log, so using them never counts as a WispHub call.
 
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::{detail, not_found};
+use crate::data::devices::FaultyDevice;
 use crate::state::SandboxState;
 
 pub(super) fn routes() -> Router<SandboxState> {
-    Router::new().route("/_sandbox/stats", get(stats)).route("/_sandbox/tickets", get(created_tickets))
+    Router::new()
+        .route("/_sandbox/stats", get(stats))
+        .route("/_sandbox/tickets", get(created_tickets))
+        .route("/_sandbox/general-faults", post(set_general_fault))
 }
 
 /// The request counters: totals per route template.
@@ -42,4 +51,37 @@ async fn created_tickets(State(state): State<SandboxState>) -> Json<Value> {
         })
         .collect();
     Json(json!({ "tickets": tickets }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum DeviceKind {
+    Router,
+    Sectorial,
+}
+
+#[derive(Deserialize)]
+struct GeneralFaultSwitch {
+    device: DeviceKind,
+    id: i64,
+    /// The fault's description raises it; null (or absent) clears it.
+    description: Option<String>,
+}
+
+/// `{"device": "router"|"sectorial", "id": n, "description": "..."|null}` → 204, whatever the
+/// content type; 400 for a body that is not that, 404 for a device the tenant does not have.
+async fn set_general_fault(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let switch: GeneralFaultSwitch = match serde_json::from_slice(&body) {
+        Ok(switch) => switch,
+        Err(error) => return detail(StatusCode::BAD_REQUEST, &error.to_string()),
+    };
+    let device = match switch.device {
+        DeviceKind::Router => FaultyDevice::Router(switch.id),
+        DeviceKind::Sectorial => FaultyDevice::Sectorial(switch.id),
+    };
+    if state.set_general_fault(device, switch.description.as_deref()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
+    }
 }

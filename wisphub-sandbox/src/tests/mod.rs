@@ -3,6 +3,7 @@
 
 mod clients;
 mod faults;
+mod general_faults;
 mod stalls;
 mod tickets;
 mod wire;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{App, multipart};
-use crate::{DEFAULT_API_KEY, Faults, SandboxConfig};
+use crate::{DEFAULT_API_KEY, Faults, SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TICKETS, SandboxConfig};
 
 fn open_in_zone(tickets: &[Value], zone: i64) -> usize {
     tickets.iter().filter(|t| t["servicio"]["zona"]["id"] == zone).count()
@@ -43,6 +43,55 @@ async fn ticket_detail_adds_respuestas() {
     assert_eq!(app.get_json("/api/tickets/5002/").await["respuestas"], json!([]));
     assert!(app.get_json("/api/tickets/5003/").await["descripcion"].as_str().unwrap_or("").contains("<b>"));
     assert_eq!(app.get("/api/tickets/99/").await.status, StatusCode::NOT_FOUND);
+}
+
+fn is_open(ticket: &Value) -> bool {
+    ticket["estado"] == "Nuevo" || ticket["estado"] == "En Progreso"
+}
+
+/// The 1-based pages of `/api/tickets/?{query}` at `limit` holding an open ticket of `service`,
+/// and how many pages there are.
+async fn pages_with_open_tickets(app: &App, query: &str, limit: usize, service: i64) -> (Vec<usize>, usize) {
+    let mut pages = Vec::new();
+    for page in 1.. {
+        let uri = format!("/api/tickets/?{query}&limit={limit}&offset={}", (page - 1) * limit);
+        let results = app.get_json(&uri).await["results"].as_array().cloned().unwrap_or_default();
+        if results.is_empty() {
+            return (pages, page - 1);
+        }
+        if results.iter().any(|t| t["servicio"]["id_servicio"] == service && is_open(t)) {
+            pages.push(page);
+        }
+    }
+    unreachable!("the ticket list ends")
+}
+
+#[tokio::test]
+async fn one_service_has_open_tickets_on_many_pages_up_to_the_last() {
+    let app = App::new();
+    let service = SERVICE_WITH_TICKETS_OVER_PAGES;
+    assert_eq!(pages_with_open_tickets(&app, "", 20, service).await, (vec![1, 5, 8, 11, 13], 13));
+    assert_eq!(pages_with_open_tickets(&app, "", 100, service).await, (vec![1, 2, 3], 3));
+    for (state, limit) in [(1, 20), (1, 100), (2, 20)] {
+        let (pages, last) = pages_with_open_tickets(&app, &format!("estado={state}"), limit, service).await;
+        assert!(pages.len() > 1 && pages.last() == Some(&last), "estado={state} limit={limit}: {pages:?} of {last}");
+    }
+    let all = app.all_results("/api/tickets/", "").await;
+    let theirs: Vec<&Value> = all.iter().filter(|t| t["servicio"]["id_servicio"] == service).collect();
+    assert_eq!((theirs.iter().filter(|t| is_open(t)).count(), theirs.len()), (6, 9), "six open, three closed");
+    assert!(all.iter().all(|t| t["servicio"]["id_servicio"] != SERVICE_WITHOUT_TICKETS));
+}
+
+#[tokio::test]
+async fn the_newest_open_tickets_of_the_paged_service_carry_replies() {
+    let app = App::new();
+    let newest = app.get_json("/api/tickets/5260/").await;
+    assert_eq!((newest["servicio"]["id_servicio"].clone(), newest["estado"].clone()), (json!(1009), json!("Nuevo")));
+    let replies: Vec<&str> =
+        newest["respuestas"].as_array().into_iter().flatten().filter_map(|r| r["respuesta"].as_str()).collect();
+    assert_eq!(replies.last(), Some(&"Visita confirmada para mañana entre 8 y 12."));
+    assert_eq!(app.get_json("/api/tickets/5253/").await["respuestas"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get_json("/api/tickets/5204/").await["respuestas"], json!([]));
 }
 
 fn ticket_fields(asunto: &str) -> Vec<(&'static str, String)> {
