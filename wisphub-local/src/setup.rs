@@ -53,6 +53,11 @@ impl Server {
             let sandbox = wisphub_sandbox::spawn(wisphub_sandbox::SandboxConfig::default()).await;
             settings.insert("WISPHUB_API_URL".into(), sandbox.url());
             settings.insert("WISPHUB_API_KEY".into(), sandbox.api_key().to_owned());
+            if !is_set(&settings, "DEFAULT_TECHNICIAN_ID") {
+                let technician = wisphub_sandbox::DEMO_TECHNICIAN_ID.to_string();
+                notes.push(format!("DEFAULT_TECHNICIAN_ID not set: tickets go to the sandbox's technician {technician}."));
+                settings.insert("DEFAULT_TECHNICIAN_ID".into(), technician);
+            }
             notes.push(format!(
                 "WISPHUB_API_KEY not set: using the built-in WispHub sandbox with demo data at {}.",
                 sandbox.url()

@@ -28,9 +28,12 @@ pub(crate) fn zone(id: i64) -> Named {
     Named { id, nombre: nombre.to_string() }
 }
 
+/// The technician a local run gives tickets created without one.
+pub const DEMO_TECHNICIAN_ID: i64 = 7;
+
 /// Staff members: `(id, username, nombre, email)`.
 pub(crate) const STAFF: [(i64, &str, &str, &str); 2] = [
-    (7, "tecnico1", "Técnico Uno", "tecnico1@sandbox-isp.example"),
+    (DEMO_TECHNICIAN_ID, "tecnico1", "Técnico Uno", "tecnico1@sandbox-isp.example"),
     (8, "tecnico2", "Técnico Dos", "tecnico2@sandbox-isp.example"),
 ];
 
