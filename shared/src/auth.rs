@@ -35,6 +35,10 @@ pub enum Scope {
     NetworkRead,
     #[serde(rename = "plans:read")]
     PlansRead,
+    #[serde(rename = "billing:read")]
+    BillingRead,
+    #[serde(rename = "billing:write")]
+    BillingWrite,
 }
 
 impl Scope {
@@ -47,6 +51,8 @@ impl Scope {
         Scope::NetworkPing,
         Scope::NetworkRead,
         Scope::PlansRead,
+        Scope::BillingRead,
+        Scope::BillingWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +65,8 @@ impl Scope {
             Scope::NetworkPing => "network:ping",
             Scope::NetworkRead => "network:read",
             Scope::PlansRead => "plans:read",
+            Scope::BillingRead => "billing:read",
+            Scope::BillingWrite => "billing:write",
         }
     }
 }

@@ -67,6 +67,18 @@ pub struct Config {
     /// Whether a high or very high priority ticket is refused while the client's router or sector
     /// has a general fault (everyone behind it is affected; one ticket per customer helps nobody).
     pub outage_blocks_tickets: bool,
+    /// How long a verification proof (API.md §10) stays valid.
+    pub verification_ttl: Duration,
+    /// How far back pending invoices are looked for.
+    pub billing_lookback_months: u32,
+    /// Where customers pay online, told with balances and payment methods.
+    pub payment_portal_url: Option<String>,
+    /// Payment promises: latest date (days from today), how many per window, the window, and
+    /// whether WispHub reconnects a suspended service until the date.
+    pub payment_promise_max_days: u32,
+    pub payment_promise_limit: u32,
+    pub payment_promise_window_days: u32,
+    pub payment_promise_reactivate: bool,
     pub default_country_code: String,
     pub cors_origins: Vec<String>,
     pub table_name: Option<String>,
@@ -129,6 +141,13 @@ impl Config {
             ticket_holidays: vars.list("TICKET_HOLIDAYS", "")?,
             ticket_priorities: ticket_priorities(&vars)?,
             outage_blocks_tickets: vars.parsed("OUTAGE_BLOCKS_TICKETS", true)?,
+            verification_ttl: Duration::from_secs(60 * vars.parsed::<u64>("VERIFICATION_TTL_MINUTES", 15)?.max(1)),
+            billing_lookback_months: vars.parsed::<u32>("BILLING_LOOKBACK_MONTHS", 12)?.clamp(1, 60),
+            payment_portal_url: get("PAYMENT_PORTAL_URL"),
+            payment_promise_max_days: vars.parsed::<u32>("PAYMENT_PROMISE_MAX_DAYS", 5)?.max(1),
+            payment_promise_limit: vars.parsed::<u32>("PAYMENT_PROMISE_LIMIT", 2)?.max(1),
+            payment_promise_window_days: vars.parsed::<u32>("PAYMENT_PROMISE_WINDOW_DAYS", 90)?.max(1),
+            payment_promise_reactivate: vars.parsed("PAYMENT_PROMISE_REACTIVATE", true)?,
             default_country_code: country_code(&vars)?,
             cors_origins: match get("CORS_ORIGINS") {
                 Some(list) => split(&list).map(str::to_owned).collect(),

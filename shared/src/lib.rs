@@ -13,6 +13,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod verification;
 pub mod wisphub;
 
 pub use auth::Scope;

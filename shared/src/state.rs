@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::Tokens;
 use crate::config::Config;
 use crate::store::Store;
+use crate::verification::Proofs;
 use crate::wisphub::{WispHub, WispHubSettings};
 
 /// Configuration, the shared store, the WispHub client and the token keys; cheap to clone.
@@ -14,6 +15,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub wisphub: WispHub,
     pub tokens: Arc<Tokens>,
+    /// Issues and checks the verification proofs of API.md §10.
+    pub proofs: Arc<Proofs>,
 }
 
 impl AppState {
@@ -21,6 +24,7 @@ impl AppState {
         AppState {
             wisphub: WispHub::new(WispHubSettings::from_config(&config)),
             tokens: Arc::new(Tokens::from_config(&config)),
+            proofs: Arc::new(Proofs::from_config(&config)),
             config: Arc::new(config),
             store,
         }

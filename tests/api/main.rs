@@ -3,6 +3,7 @@
 mod helpers;
 
 mod auth;
+mod billing;
 mod clients;
 mod door;
 mod lambda;

@@ -36,6 +36,7 @@ const FUNCTIONS: &[Function] = &[
     Function { binary: "clients", router: clients::router, document: clients::ClientsApi::openapi, undocumented: &[] },
     Function { binary: "tickets", router: tickets::router, document: tickets::TicketsApi::openapi, undocumented: &[] },
     Function { binary: "network", router: network::router, document: network::NetworkApi::openapi, undocumented: &[] },
+    Function { binary: "billing", router: billing::router, document: billing::BillingApi::openapi, undocumented: &[] },
     Function {
         binary: "internet-plans",
         router: internet_plans::router,

@@ -4,7 +4,7 @@ use axum::Router;
 use shared::AppState;
 use shared::http::{App, stack};
 
-/// The six function routers merged; each keeps its own routes, guards and state.
+/// The seven function routers merged; each keeps its own routes, guards and state.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router(state.clone()))
@@ -12,6 +12,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tickets::router(state.clone()))
         .merge(network::router(state.clone()))
         .merge(internet_plans::router(state.clone()))
+        .merge(billing::router(state.clone()))
         .merge(system::router(state))
 }
 

@@ -73,4 +73,7 @@ pub mod keys {
     pub fn verify_lockout(service_id: i64) -> String {
         format!("LOCKOUT#verify#{service_id}")
     }
+    pub fn payment_promises(service_id: i64) -> String {
+        format!("PROMISES#{service_id}")
+    }
 }

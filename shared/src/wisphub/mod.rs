@@ -23,6 +23,9 @@ pub enum Route {
     Plans,
     PppoePlan(i64),
     QueuePlan(i64),
+    Invoices,
+    PaymentMethods,
+    PaymentPromise,
 }
 
 impl Route {
@@ -38,6 +41,9 @@ impl Route {
             Route::Plans => "/api/plan-internet/",
             Route::PppoePlan(_) => "/api/plan-internet/pppoe/{id}/",
             Route::QueuePlan(_) => "/api/plan-internet/queue/{id}/",
+            Route::Invoices => "/api/facturas/",
+            Route::PaymentMethods => "/api/formas-de-pago/",
+            Route::PaymentPromise => "/api/promesa-pago/",
         }
     }
 

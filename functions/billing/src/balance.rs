@@ -1,0 +1,182 @@
+//! "¿Cuánto debo?": the sum of the client's pending invoices (never WispHub's `saldo`, which lags
+//! behind payments), the invoices themselves, the last payment, and the cut-off date.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use shared::wisphub::{UpstreamError, WispHub};
+use tokio::time::Instant;
+use utoipa::ToSchema;
+
+use crate::invoices::{DateField, InvoiceQuery, InvoiceRecord, InvoiceState, invoices, windows};
+
+/// How long a balance answers repeated questions of one conversation.
+const BALANCE_TTL: Duration = Duration::from_secs(60);
+/// How far back the last payment is looked for.
+const LAST_PAYMENT_MONTHS: u32 = 3;
+
+/// What the balance needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct BalanceSettings {
+    pub lookback_months: u32,
+    pub zone: Tz,
+    pub payment_url: Option<String>,
+}
+
+/// Whether the customer owes anything, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// No pending invoice.
+    UpToDate,
+    /// Pending invoices, none past its due date.
+    Pending,
+    /// At least one pending invoice past its due date.
+    Overdue,
+}
+
+/// `data` of `client_balance_found`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Balance {
+    pub service_id: i64,
+    /// The sum of the pending invoices' totals.
+    pub balance: f64,
+    /// Oldest due first.
+    pub pending_invoices: Vec<PendingInvoice>,
+    pub last_payment: Option<LastPayment>,
+    pub payment_status: PaymentStatus,
+    /// The client's cut-off date in WispHub (`YYYY-MM-DD`).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub cut_off_date: Option<NaiveDate>,
+    /// `PAYMENT_PORTAL_URL`, when configured.
+    pub payment_url: Option<String>,
+}
+
+/// A pending invoice, without any of the customer data WispHub embeds in it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PendingInvoice {
+    pub invoice_id: i64,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub issued_on: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_on: Option<NaiveDate>,
+    pub total: f64,
+    /// WispHub's label, e.g. `Pendiente de Pago`.
+    pub status: String,
+}
+
+/// The most recently paid invoice of the last 3 months.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LastPayment {
+    pub invoice_id: i64,
+    /// The tenant-local day of the payment.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub paid_on: Option<NaiveDate>,
+    pub total: f64,
+}
+
+/// What a balance question led to.
+#[derive(Debug, Clone)]
+pub enum BalanceOutcome {
+    UnknownClient,
+    Found(Balance),
+}
+
+/// Balances read in the last minute, by service id (per instance).
+#[derive(Default)]
+pub struct RecentBalances(Mutex<HashMap<i64, (Instant, Balance)>>);
+
+impl RecentBalances {
+    fn recent(&self, service_id: i64) -> Option<Balance> {
+        let recent = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        recent.get(&service_id).filter(|(at, _)| at.elapsed() < BALANCE_TTL).map(|(_, b)| b.clone())
+    }
+
+    fn keep(&self, balance: &Balance) {
+        let mut recent = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        recent.retain(|_, (at, _)| at.elapsed() < BALANCE_TTL);
+        recent.insert(balance.service_id, (Instant::now(), balance.clone()));
+    }
+}
+
+/// The client's balance: the client record (cut-off date, `usuario`), then pending invoices over
+/// the lookback and paid ones of the last 3 months, read at once.
+pub async fn balance(
+    wisphub: &WispHub,
+    recent: &RecentBalances,
+    settings: &BalanceSettings,
+    service_id: i64,
+) -> Result<BalanceOutcome, UpstreamError> {
+    if let Some(balance) = recent.recent(service_id) {
+        return Ok(BalanceOutcome::Found(balance));
+    }
+    let Some(client) = wisphub.client_by_service_id(service_id).await? else {
+        return Ok(BalanceOutcome::UnknownClient);
+    };
+    // Without `usuario` WispHub's invoices cannot be asked for, and "owes nothing" would be a guess.
+    let usuario = client.usuario.clone().ok_or_else(|| UpstreamError::Garbage("a client without usuario".into()))?;
+    let today = Utc::now().with_timezone(&settings.zone).date_naive();
+    let query = |state, field, months| InvoiceQuery {
+        usuario: &usuario,
+        state,
+        field,
+        windows: windows(today, months),
+        zone: settings.zone,
+    };
+    let pending_query = query(InvoiceState::Pending, DateField::Issued, settings.lookback_months);
+    let paid_query = query(InvoiceState::Paid, DateField::Paid, LAST_PAYMENT_MONTHS);
+    let (pending, paid) = tokio::try_join!(invoices(wisphub, &pending_query), invoices(wisphub, &paid_query))?;
+    let balance = summarise(service_id, pending, paid, today, settings, client.fecha_corte);
+    recent.keep(&balance);
+    Ok(BalanceOutcome::Found(balance))
+}
+
+fn summarise(
+    service_id: i64,
+    pending: Vec<InvoiceRecord>,
+    paid: Vec<InvoiceRecord>,
+    today: NaiveDate,
+    settings: &BalanceSettings,
+    cut_off_date: Option<NaiveDate>,
+) -> Balance {
+    let mut pending_invoices: Vec<PendingInvoice> = pending
+        .into_iter()
+        .map(|invoice| PendingInvoice {
+            invoice_id: invoice.id_factura,
+            issued_on: invoice.issued_on(),
+            due_on: invoice.due_on(),
+            total: invoice.total.unwrap_or_default(),
+            status: invoice.estado.clone().unwrap_or_default(),
+        })
+        .collect();
+    pending_invoices.sort_by_key(|i| (i.due_on.is_none(), i.due_on, i.issued_on, i.invoice_id));
+    let sum: f64 = pending_invoices.iter().map(|i| i.total).sum();
+    let payment_status = if pending_invoices.is_empty() {
+        PaymentStatus::UpToDate
+    } else if pending_invoices.iter().any(|i| i.due_on.is_some_and(|due| due < today)) {
+        PaymentStatus::Overdue
+    } else {
+        PaymentStatus::Pending
+    };
+    let last_payment = paid
+        .into_iter()
+        .max_by_key(|invoice| (invoice.paid_on(settings.zone), invoice.id_factura))
+        .map(|invoice| LastPayment {
+            invoice_id: invoice.id_factura,
+            paid_on: invoice.paid_on(settings.zone),
+            total: invoice.total.unwrap_or_default(),
+        });
+    Balance {
+        service_id,
+        balance: (sum * 100.0).round() / 100.0,
+        pending_invoices,
+        last_payment,
+        payment_status,
+        cut_off_date,
+        payment_url: settings.payment_url.clone(),
+    }
+}

@@ -1,0 +1,120 @@
+//! The verification proof of API.md §10: a short-lived token a successful verify or resolve hands
+//! the bot, naming the service and the API user, that personal routes (balance, payment promise)
+//! require in `X-Verification-Token`. It is signed with the JWT secret but is not an access token:
+//! its `typ` claim tells them apart in both directions.
+
+use axum::http::HeaderMap;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{Caller, now_secs};
+use crate::config::Config;
+use crate::envelope::{Action, Reply};
+use crate::error::ApiError;
+use crate::Scope;
+
+/// The header a proof travels in.
+pub const HEADER: &str = "x-verification-token";
+/// The `typ` claim of a proof; access tokens have none.
+const PROOF_TYPE: &str = "client-verification";
+/// What a caller without a valid proof hears (API.md §10).
+pub const PROOF_REQUIRED: &str = "Se requiere verificar la identidad del cliente antes de continuar.";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ProofClaims {
+    typ: String,
+    sub: String,
+    svc: i64,
+    iss: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+    jti: String,
+}
+
+/// `meta.verification` of a successful verify or resolve.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Proof {
+    pub token: String,
+    pub service_id: i64,
+    /// Seconds the proof stays valid.
+    pub expires_in: u64,
+}
+
+/// Issues and checks proofs; built once per process from the configuration.
+pub struct Proofs {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_secs: u64,
+}
+
+impl Proofs {
+    /// Keys from the JWT secret, lifetime from `VERIFICATION_TTL_MINUTES`.
+    pub fn from_config(config: &Config) -> Self {
+        let secret = config.jwt_secret.expose_secret().as_bytes();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&config.jwt_issuer]);
+        validation.set_audience(&[&config.jwt_audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 0;
+        Proofs {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+            ttl_secs: config.verification_ttl.as_secs().max(1),
+        }
+    }
+
+    /// A proof that `api_user` verified the holder of `service_id` just now.
+    pub fn issue(&self, api_user: &str, service_id: i64) -> Result<Proof, ApiError> {
+        let now = now_secs();
+        let claims = ProofClaims {
+            typ: PROOF_TYPE.to_owned(),
+            sub: api_user.to_owned(),
+            svc: service_id,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now,
+            exp: now + self.ttl_secs,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::Internal(format!("signing a verification proof: {e}")))?;
+        Ok(Proof { token, service_id, expires_in: self.ttl_secs })
+    }
+
+    /// Whether `token` proves that `api_user` verified `service_id` and has not expired.
+    pub fn holds(&self, token: &str, api_user: &str, service_id: i64) -> bool {
+        match decode::<ProofClaims>(token, &self.decoding, &self.validation) {
+            Ok(data) => {
+                let claims = data.claims;
+                claims.typ == PROOF_TYPE && claims.sub == api_user && claims.svc == service_id
+            }
+            Err(e) => {
+                tracing::debug!(reason = %e, "verification proof refused");
+                false
+            }
+        }
+    }
+
+    /// `Ok` when the request may act on `service_id`'s personal data: staff with `clients:list`, or
+    /// a proof in the header for this service and this caller. Otherwise the reply to send at once
+    /// (HTTP 200, info `client_verification_required`), before any upstream call.
+    pub fn require(&self, caller: &Caller, headers: &HeaderMap, service_id: i64) -> Result<(), Reply> {
+        if caller.scopes.contains(&Scope::ClientsList) {
+            return Ok(());
+        }
+        let token = headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
+        if !token.is_empty() && self.holds(token, &caller.subject, service_id) {
+            return Ok(());
+        }
+        Err(Reply::info(Action::ClientVerificationRequired, PROOF_REQUIRED))
+    }
+}
