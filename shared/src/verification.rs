@@ -9,11 +9,11 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::Scope;
 use crate::auth::{Caller, now_secs};
 use crate::config::Config;
 use crate::envelope::{Action, Reply};
 use crate::error::ApiError;
-use crate::Scope;
 
 /// The header a proof travels in.
 pub const HEADER: &str = "x-verification-token";

@@ -391,7 +391,7 @@ async fn the_documented_constraints_are_the_enforced_ones() {
     let document = document(&app).await;
     let paths = &document["paths"];
 
-    let list = &paths["/api/v1/clients/"]["get"];
+    let list = &paths["/api/v1/clients"]["get"];
     assert_eq!(
         (parameter(list, "limit")["minimum"].clone(), parameter(list, "limit")["maximum"].clone()),
         (json!(1), json!(1000))

@@ -20,6 +20,51 @@
 //!   `{"device": "router" | "sectorial", "id": n, "description": "..." | null}` (null clears) → 204,
 //!   404 for a device the tenant lacks; like every `/_sandbox/` route it needs no key and is not in
 //!   the request log.
+//!
+//! # Billing (WISPHUB.md §2b)
+//!
+//! Routes: `GET /api/facturas/` (paged; filters numeric `estado` 1 Pendiente de Pago, 2 Pagada,
+//! 3 Cancelada, 4 En Revisión, 5 Transferida, read back as labels; `cliente=<usuario>` — a service
+//! id matches nothing; `zona`; `fecha_emision__range_0/_1`, `fecha_vencimiento__range_*`,
+//! `fecha_pago__range_*`), `GET /api/formas-de-pago/` (paged `{id, nombre}`: 7 Efectivo, 16749
+//! Transferencia Bancaria, 16750 Nequi, 16751 Daviplata, 16752 Consignación Bancolombia) and
+//! `POST /api/promesa-pago/` (200 `{"id_factura", "fecha_limite": "YYYY-MM-DD 00:00"}`; a date that
+//! is not `YYYY-MM-DD` → 400 `{"fecha_limite": [...]}`; the invoice id is not looked up; any other
+//! method → 405). Faults hit them like any route (templates as written here).
+//!
+//! The window rule: without a date range only invoices issued in the current month come back. A
+//! range needs both ends and is refused (400 `{"detail": ...}`) when `__range_1` lies more than 92
+//! days after `__range_0` (the longest 3 calendar months get, so a 3-month window counted from
+//! either end passes: 2026-02-28..2026-05-31 does, 2026-01-15..2026-04-18 does not); a date that
+//! does not parse is 400 naming the field.
+//! Misspelled filters are ignored; the ignore-filters fault ignores them all, dates included: every
+//! invoice of the tenant comes back.
+//!
+//! Invoices are dated relative to the day the sandbox starts ([`Sandbox::today`], Bogotá), ids
+//! following the issue date; [`Sandbox::invoices`] holds every one as the route renders it. Each
+//! invoice spells all its amounts either as numbers (`65000`) or as strings (`"65000.00"`);
+//! `fecha_pago` is never null (an unpaid invoice carries its issue date at midnight) and the saldo
+//! trap (unpaid, `saldo` 0, `total_cobrado` = `total`) sits on some pending invoices. Layout:
+//! - [`SERVICE_ALL_PAID`] (1001): 13 monthly invoices on the 1st, all paid; this month's paid
+//!   2 days after issue (capped at today) by Transferencia Bancaria, the others by Efectivo.
+//! - [`SERVICE_WITH_SALDO_TRAP`] (1002): 7 invoices on the 15th (capped at today this month);
+//!   this month's (trap) and last month's pending, 90000 each: owes 180000, its record says 45000.
+//! - 1003: 12 on the 1st: this month's pending (45000), month 3 Transferida, the rest paid by Nequi.
+//! - [`SERVICE_WITH_OLD_PENDING_INVOICES`] (1004): every 30 days from 35 to 335 days ago; pending
+//!   the ones of 35 (65000), 155 (65000, trap) and 275 days ago (80000 with a reconnection fee):
+//!   owes 210000 (its record says 130000), three 3-month windows apart; the rest paid by Efectivo,
+//!   the latest 60 days ago.
+//! - 1005 (cancelled): months 8..3 paid, month 2 Cancelada, nothing since.
+//! - [`SERVICE_WITHOUT_INVOICES`] (1006, free): none.
+//! - 1007, 1008, 1009: 7 monthly invoices (days 8, 10, 20, capped at today this month), this
+//!   month's pending (65000, 70000, 65000), the rest paid; 1008's month 2 has a 5000 discount,
+//!   1009's month 1 is En Revisión.
+//! - generated 2001..2053 (whatever the client count): 6 months each; active ones owe this month
+//!   (and last month when their record says "Pendiente de Pago"), suspended ones months 1 and 2,
+//!   cancelled ones stop after month 3. This month alone spans several pages of 20.
+//!
+//! Every accepted promise is kept, stalled answers included: [`Sandbox::payment_promises`], or
+//! `GET /_sandbox/payment-promises` from outside (not in the request log).
 
 mod body;
 pub mod cli;
@@ -34,11 +79,14 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+pub use data::billing::seed::{
+    SERVICE_ALL_PAID, SERVICE_WITH_OLD_PENDING_INVOICES, SERVICE_WITH_SALDO_TRAP, SERVICE_WITHOUT_INVOICES,
+};
+pub use data::catalog::DEMO_TECHNICIAN_ID;
 pub use data::demo::{
     SERVICE_BEHIND_FAULTY_ROUTER, SERVICE_BEHIND_FAULTY_SECTORIAL, SERVICE_WITH_TICKETS_OVER_PAGES,
     SERVICE_WITHOUT_TICKETS,
 };
-pub use data::catalog::DEMO_TECHNICIAN_ID;
 pub use data::devices::FaultyDevice;
 pub use faults::{Faults, ForcedFault};
 pub use log::RecordedRequest;
@@ -164,6 +212,25 @@ impl Sandbox {
     /// what a test compares an API answer over many pages with.
     pub fn tickets(&self) -> Vec<serde_json::Value> {
         self.state.tickets()
+    }
+
+    /// Every invoice of the tenant, oldest id first, exactly as `GET /api/facturas/` renders it
+    /// (all dates, no window): what a test computes expected balances from.
+    pub fn invoices(&self) -> Vec<serde_json::Value> {
+        self.state.invoices()
+    }
+
+    /// Every payment promise accepted by `POST /api/promesa-pago/`, oldest first, stalled answers
+    /// included: `{"id_factura", "id_servicio" (null for an unknown invoice), "fecha_limite":
+    /// "YYYY-MM-DD", "comentarios", "accion", "recibida"}`.
+    pub fn payment_promises(&self) -> Vec<serde_json::Value> {
+        self.state.payment_promises()
+    }
+
+    /// The tenant's date (America/Bogota) when the sandbox started: invoices are dated from it and
+    /// the default invoice window is its month.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.state.today()
     }
 
     /// The stored list-shape record of one service, as `GET /api/clientes/` would show it.

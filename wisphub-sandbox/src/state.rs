@@ -149,6 +149,21 @@ impl SandboxState {
         self.data().tickets.iter().map(Ticket::detail).collect()
     }
 
+    /// Every invoice as `/api/facturas/` renders it, oldest id first.
+    pub fn invoices(&self) -> Vec<serde_json::Value> {
+        self.data().invoices.iter().map(|i| i.record()).collect()
+    }
+
+    /// Every accepted payment promise, oldest first, stalled answers included.
+    pub fn payment_promises(&self) -> Vec<serde_json::Value> {
+        self.data().promises.clone()
+    }
+
+    /// The tenant's date (Bogotá) when the sandbox started.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.data().today
+    }
+
     pub fn open_tickets_in_zone(&self, zone_id: i64) -> usize {
         self.data().tickets.iter().filter(|t| t.is_open() && t.zone_id() == Some(zone_id)).count()
     }

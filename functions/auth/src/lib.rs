@@ -11,21 +11,32 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use lambda_http::request::RequestContext;
 use shared::envelope::json_response;
 use shared::extract::{MediaType, body_rejection, parse_form, parse_json};
 use shared::{ApiError, AppState};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use login::{Credentials, TokenResponse};
 
 #[derive(OpenApi)]
-#[openapi(paths(issue_token), components(schemas(Credentials, TokenResponse)))]
-pub struct AuthApi;
+#[openapi(components(schemas(Credentials, TokenResponse)))]
+struct AuthApi;
+
+/// Each route registered from its own `#[utoipa::path]`, so its path and its document are one literal.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(AuthApi::openapi()).routes(routes!(issue_token))
+}
 
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/api/v1/auth/token", post(issue_token)).with_state(state)
+    Router::from(api()).with_state(state)
+}
+
+/// The OpenAPI document of this function's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
 }
 
 /// Exchanges a username and password for a bearer token.

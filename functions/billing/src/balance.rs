@@ -162,13 +162,13 @@ fn summarise(
     } else {
         PaymentStatus::Pending
     };
-    let last_payment = paid
-        .into_iter()
-        .max_by_key(|invoice| (invoice.paid_on(settings.zone), invoice.id_factura))
-        .map(|invoice| LastPayment {
-            invoice_id: invoice.id_factura,
-            paid_on: invoice.paid_on(settings.zone),
-            total: invoice.total.unwrap_or_default(),
+    let last_payment =
+        paid.into_iter().max_by_key(|invoice| (invoice.paid_on(settings.zone), invoice.id_factura)).map(|invoice| {
+            LastPayment {
+                invoice_id: invoice.id_factura,
+                paid_on: invoice.paid_on(settings.zone),
+                total: invoice.total.unwrap_or_default(),
+            }
         });
     Balance {
         service_id,

@@ -11,26 +11,33 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
 use axum::{Extension, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
-use shared::auth::{Caller, require_scope};
+use shared::auth::Caller;
 use shared::extract::{Json, Path};
+use shared::openapi::Guard;
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use balance::{Balance, BalanceOutcome, BalanceSettings, LastPayment, PaymentStatus, PendingInvoice, RecentBalances};
 use methods::{PaymentMethod, PaymentMethodCatalogue, PaymentMethods};
 use promise::{PromiseOutcome, PromiseSettings};
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(get_balance, list_payment_methods, create_payment_promise),
-    components(schemas(Balance, PendingInvoice, LastPayment, PaymentStatus, PaymentMethods, PaymentMethod, PromiseBody))
-)]
-pub struct BillingApi;
+#[openapi(components(schemas(
+    Balance,
+    PendingInvoice,
+    LastPayment,
+    PaymentStatus,
+    PaymentMethods,
+    PaymentMethod,
+    PromiseBody
+)))]
+struct BillingApi;
 
 /// A comment longer than this is refused (WispHub keeps it with the promise).
 const MAX_COMMENT_CHARS: usize = 200;
@@ -64,20 +71,28 @@ impl BillingState {
     }
 }
 
+/// Each route registered from its own `#[utoipa::path]`, so its path and its document are one literal.
+fn api(guard: &Guard) -> OpenApiRouter<BillingState> {
+    let read = OpenApiRouter::new().routes(routes!(get_balance)).routes(routes!(list_payment_methods));
+    let write = OpenApiRouter::new().routes(routes!(create_payment_promise));
+    OpenApiRouter::with_openapi(BillingApi::openapi())
+        .merge(guard.require(Scope::BillingRead, read))
+        .merge(guard.require(Scope::BillingWrite, write))
+}
+
 pub fn router(state: AppState) -> Router {
-    let tokens = state.tokens.clone();
+    let guard = Guard::Tokens(state.tokens.clone());
     let billing = BillingState {
         app: state,
         balances: Arc::new(RecentBalances::default()),
         methods: Arc::new(PaymentMethodCatalogue::new()),
     };
-    let read = Router::new()
-        .route("/api/v1/billing/{service_id}/balance", get(get_balance))
-        .route("/api/v1/billing/payment-methods", get(list_payment_methods));
-    let write = Router::new().route("/api/v1/billing/{service_id}/payment-promise", post(create_payment_promise));
-    require_scope(read, tokens.clone(), Scope::BillingRead)
-        .merge(require_scope(write, tokens, Scope::BillingWrite))
-        .with_state(billing)
+    Router::from(api(&guard)).with_state(billing)
+}
+
+/// The OpenAPI document of this function's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api(&Guard::DocumentOnly).into_openapi()
 }
 
 /// What the customer owes: the sum of their pending invoices, oldest due first, and their last payment.
@@ -198,10 +213,11 @@ async fn create_payment_promise(
         let message = format!("La fecha de la promesa debe estar entre mañana y el {max_date}.");
         return Ok(Reply::info(Action::PaymentPromiseRejected, message).with_data(json!({ "max_date": max_date })));
     }
-    let balance = match balance::balance(&state.app.wisphub, &state.balances, &state.balance_settings(), service_id).await? {
-        BalanceOutcome::UnknownClient => return Ok(Reply::client_not_found()),
-        BalanceOutcome::Found(balance) => balance,
-    };
+    let balance =
+        match balance::balance(&state.app.wisphub, &state.balances, &state.balance_settings(), service_id).await? {
+            BalanceOutcome::UnknownClient => return Ok(Reply::client_not_found()),
+            BalanceOutcome::Found(balance) => balance,
+        };
     let Some(oldest) = balance.pending_invoices.first() else {
         return Ok(Reply::info(Action::NoPendingInvoices, "El cliente no tiene facturas pendientes."));
     };
@@ -218,11 +234,12 @@ async fn create_payment_promise(
             Action::PaymentPromiseLimitReached,
             format!("El cliente ya hizo {limit} promesas de pago en los últimos {window_days} días."),
         ),
-        PromiseOutcome::Created { invoice_id, promise_date, reactivation_requested } => {
-            Reply::success(Action::PaymentPromiseCreated, json!({"service_id": service_id, "invoice_id": invoice_id,
-                "promise_date": promise_date, "reactivation_requested": reactivation_requested}))
-            .with_message("Promesa de pago registrada.")
-        }
+        PromiseOutcome::Created { invoice_id, promise_date, reactivation_requested } => Reply::success(
+            Action::PaymentPromiseCreated,
+            json!({"service_id": service_id, "invoice_id": invoice_id,
+                "promise_date": promise_date, "reactivation_requested": reactivation_requested}),
+        )
+        .with_message("Promesa de pago registrada."),
         PromiseOutcome::Refused(reason) => {
             Reply::failure(Action::PaymentPromiseFailed, format!("WispHub rechazó la promesa de pago: {reason}"))
         }

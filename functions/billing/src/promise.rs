@@ -9,10 +9,10 @@ use chrono::{Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::ApiError;
 use shared::auth::now_secs;
 use shared::store::{Store, StoreError, keys};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub, refusal_reason};
-use shared::ApiError;
 
 /// Tries of read-check-write before the store is called too contended (503).
 const BOOK_TRIES: usize = 5;
@@ -47,8 +47,15 @@ struct Book {
 pub enum PromiseOutcome {
     /// A promise whose date has not passed yet.
     Exists(KeptPromise),
-    LimitReached { limit: u32, window_days: u32 },
-    Created { invoice_id: i64, promise_date: NaiveDate, reactivation_requested: bool },
+    LimitReached {
+        limit: u32,
+        window_days: u32,
+    },
+    Created {
+        invoice_id: i64,
+        promise_date: NaiveDate,
+        reactivation_requested: bool,
+    },
     /// WispHub answered and refused; nothing was kept.
     Refused(String),
 }
@@ -200,6 +207,10 @@ mod tests {
         let limited = reserve(&store, &settings, 7, date(30), &third).await.unwrap();
         assert_eq!(limited, Some(PromiseOutcome::LimitReached { limit: 2, window_days: 90 }));
         unreserve(&store, 7, &second).await;
-        assert_eq!(reserve(&store, &settings, 7, date(30), &third).await.unwrap(), None, "a taken-back promise frees its slot");
+        assert_eq!(
+            reserve(&store, &settings, 7, date(30), &third).await.unwrap(),
+            None,
+            "a taken-back promise frees its slot"
+        );
     }
 }

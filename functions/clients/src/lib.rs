@@ -10,29 +10,18 @@ mod routes;
 pub mod text;
 
 use axum::Router;
-use axum::routing::{get, post, put};
-use shared::auth::require_scope;
+use shared::openapi::Guard;
 use shared::{AppState, Scope};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use client::Client;
 use directory::Directory;
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        routes::list_clients,
-        routes::search_clients,
-        routes::get_client_by_document,
-        routes::get_client_by_phone,
-        routes::get_client_by_service_id,
-        routes::resolve_client,
-        routes::verify_client,
-        routes::update_client
-    ),
-    components(schemas(Client, identity::IdentityClaim, identity::Field, profile::ProfileUpdate))
-)]
-pub struct ClientsApi;
+#[openapi(components(schemas(Client, identity::IdentityClaim, identity::Field, profile::ProfileUpdate)))]
+struct ClientsApi;
 
 /// Per-instance state: the app's ports plus this function's directory cache.
 #[derive(Clone)]
@@ -41,22 +30,29 @@ pub struct ClientsState {
     directory: Directory,
 }
 
+/// Each route registered from its own `#[utoipa::path]`, so its path and its document are one literal.
+fn api(guard: &Guard) -> OpenApiRouter<ClientsState> {
+    let bulk = OpenApiRouter::new().routes(routes!(routes::list_clients)).routes(routes!(routes::search_clients));
+    let read = OpenApiRouter::new()
+        .routes(routes!(routes::get_client_by_document))
+        .routes(routes!(routes::get_client_by_phone))
+        .routes(routes!(routes::get_client_by_service_id))
+        .routes(routes!(routes::resolve_client))
+        .routes(routes!(routes::verify_client));
+    let write = OpenApiRouter::new().routes(routes!(routes::update_client));
+    OpenApiRouter::with_openapi(ClientsApi::openapi())
+        .merge(guard.require(Scope::ClientsList, bulk))
+        .merge(guard.require(Scope::ClientsRead, read))
+        .merge(guard.require(Scope::ClientsWrite, write))
+}
+
 pub fn router(state: AppState) -> Router {
-    let tokens = state.tokens.clone();
+    let guard = Guard::Tokens(state.tokens.clone());
     let clients = ClientsState { directory: Directory::new(&state.config.default_country_code), app: state };
-    let bulk = Router::new()
-        .route("/api/v1/clients", get(routes::list_clients))
-        .route("/api/v1/clients/search", get(routes::search_clients));
-    let read = Router::new()
-        .route("/api/v1/clients/by-document/{document}", get(routes::get_client_by_document))
-        .route("/api/v1/clients/by-phone/{phone}", get(routes::get_client_by_phone))
-        .route("/api/v1/clients/by-service-id/{service_id}", get(routes::get_client_by_service_id))
-        .route("/api/v1/clients/resolve", post(routes::resolve_client))
-        .route("/api/v1/clients/{service_id}/verify", post(routes::verify_client));
-    let write = Router::new().route("/api/v1/clients/{service_id}", put(routes::update_client));
-    Router::new()
-        .merge(require_scope(bulk, tokens.clone(), Scope::ClientsList))
-        .merge(require_scope(read, tokens.clone(), Scope::ClientsRead))
-        .merge(require_scope(write, tokens, Scope::ClientsWrite))
-        .with_state(clients)
+    Router::from(api(&guard)).with_state(clients)
+}
+
+/// The OpenAPI document of this function's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api(&Guard::DocumentOnly).into_openapi()
 }

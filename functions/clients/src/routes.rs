@@ -62,7 +62,7 @@ pub struct SearchQuery {
 }
 
 /// Active clients, paged (bulk personal data: needs `clients:list`).
-#[utoipa::path(get, path = "/api/v1/clients/", tag = "clients", params(Paging),
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(Paging),
     security(("OAuth2PasswordBearer" = ["clients:list"])),
     responses((status = 200, description = ENVELOPE, body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],

@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
-use shared::auth::require_scope;
 use shared::extract::Path;
+use shared::openapi::Guard;
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use catalogue::{Plan, PlanDetail, Plans};
 
 #[derive(OpenApi)]
-#[openapi(paths(list_plans, get_plan), components(schemas(Plan, PlanDetail)))]
-pub struct PlansApi;
+#[openapi(components(schemas(Plan, PlanDetail)))]
+struct PlansApi;
 
 #[derive(Clone)]
 struct PlansState {
@@ -24,16 +25,24 @@ struct PlansState {
     plans: Arc<Plans>,
 }
 
+/// Each route registered from its own `#[utoipa::path]`, so its path and its document are one literal.
+fn api(guard: &Guard) -> OpenApiRouter<PlansState> {
+    let routes = OpenApiRouter::new().routes(routes!(list_plans)).routes(routes!(get_plan));
+    OpenApiRouter::with_openapi(PlansApi::openapi()).merge(guard.require(Scope::PlansRead, routes))
+}
+
 pub fn router(state: AppState) -> Router {
-    let tokens = state.tokens.clone();
-    let routes = Router::new()
-        .route("/api/v1/internet-plans", get(list_plans))
-        .route("/api/v1/internet-plans/{plan_id}", get(get_plan));
-    require_scope(routes, tokens, Scope::PlansRead).with_state(PlansState { app: state, plans: Arc::new(Plans::new()) })
+    let guard = Guard::Tokens(state.tokens.clone());
+    Router::from(api(&guard)).with_state(PlansState { app: state, plans: Arc::new(Plans::new()) })
+}
+
+/// The OpenAPI document of this function's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api(&Guard::DocumentOnly).into_openapi()
 }
 
 /// Every plan the tenant sells.
-#[utoipa::path(get, path = "/api/v1/internet-plans/", tag = "internet-plans",
+#[utoipa::path(get, path = "/api/v1/internet-plans", tag = "internet-plans",
     security(("OAuth2PasswordBearer" = ["plans:read"])),
     responses((status = 200, description = "`internet_plans_listed`, or info `internet_plan_not_found` when there are none",
         body = shared::envelope::Envelope,

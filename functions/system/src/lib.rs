@@ -1,18 +1,24 @@
 //! Public routes: health, the OpenAPI document of every function, and its two viewers.
 
 mod docs;
-mod responses;
+
+use std::sync::LazyLock;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
-use shared::envelope::json_response;
 use shared::{Action, AppState, Reply};
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub use docs::openapi;
+/// The whole API's OpenAPI document, committed: `openapi-document` builds it from every function's
+/// routes and fails its test when this file differs, so `system` links none of them.
+pub const DOCUMENT: &str = include_str!("../openapi.json");
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -21,13 +27,26 @@ pub struct Health {
     version: &'static str,
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(health))
+#[derive(OpenApi)]
+#[openapi(components(schemas(Health, shared::envelope::Envelope)))]
+struct SystemApi;
+
+/// `/health` registered from its `#[utoipa::path]`; the document and its viewers are not in it.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(SystemApi::openapi())
+        .routes(routes!(health))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(swagger_ui))
         .route("/redoc", get(redoc))
-        .with_state(state)
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::from(api()).with_state(state)
+}
+
+/// The OpenAPI document of this function's own routes (`/health`), the base of [`DOCUMENT`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
 }
 
 /// Liveness: answers without calling WispHub.
@@ -42,8 +61,14 @@ async fn health() -> Reply {
     )
 }
 
+/// [`DOCUMENT`] without its indentation, compacted once per instance.
+static COMPACT_DOCUMENT: LazyLock<Bytes> = LazyLock::new(|| {
+    let document: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap_or_default();
+    Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
+});
+
 async fn openapi_json() -> Response {
-    json_response(axum::http::StatusCode::OK, &openapi()).into_response()
+    ([(CONTENT_TYPE, "application/json")], COMPACT_DOCUMENT.clone()).into_response()
 }
 
 async fn swagger_ui(State(state): State<AppState>) -> Html<String> {
@@ -52,4 +77,16 @@ async fn swagger_ui(State(state): State<AppState>) -> Html<String> {
 
 async fn redoc(State(state): State<AppState>) -> Html<String> {
     Html(docs::redoc_page(&state.config.docs_asset_url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_document_is_an_openapi_document() {
+        let document: serde_json::Value = serde_json::from_str(DOCUMENT).expect("openapi.json is JSON");
+        assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", document["openapi"]);
+        assert!(!COMPACT_DOCUMENT.is_empty());
+    }
 }

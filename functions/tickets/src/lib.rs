@@ -16,14 +16,16 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::json;
-use shared::auth::{Caller, require_scope};
+use shared::auth::Caller;
 use shared::extract::{Json, Path};
+use shared::openapi::Guard;
 use shared::wisphub::{Route, UpstreamError};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use create::CreateTicketBody;
 pub use model::Ticket;
@@ -35,11 +37,8 @@ use model::TicketRecord;
 use subjects::{PriorityMap, Subjects};
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(list_ticket_subjects, create_ticket, get_ticket, list_tickets_by_service, check_zone_blocked),
-    components(schemas(Ticket, CreateTicketBody, SubjectCatalogue, ByPriority, ZoneLoad))
-)]
-pub struct TicketsApi;
+#[openapi(components(schemas(Ticket, CreateTicketBody, SubjectCatalogue, ByPriority, ZoneLoad)))]
+struct TicketsApi;
 
 #[derive(Clone)]
 struct TicketsState {
@@ -47,26 +46,36 @@ struct TicketsState {
     subjects: Arc<Subjects>,
 }
 
+/// Each route registered from its own `#[utoipa::path]`, so its path and its document are one literal.
+fn api(guard: &Guard) -> OpenApiRouter<TicketsState> {
+    // axum matches static segments before `{ticket_id}`, so `subjects` is never read as an id.
+    let read = OpenApiRouter::new()
+        .routes(routes!(list_ticket_subjects))
+        .routes(routes!(check_zone_blocked))
+        .routes(routes!(list_tickets_by_service))
+        .routes(routes!(get_ticket));
+    let write = OpenApiRouter::new().routes(routes!(create_ticket));
+    OpenApiRouter::with_openapi(TicketsApi::openapi())
+        .merge(guard.require(Scope::TicketsRead, read))
+        .merge(guard.require(Scope::TicketsWrite, write))
+}
+
 pub fn router(state: AppState) -> Router {
-    let tokens = state.tokens.clone();
+    let guard = Guard::Tokens(state.tokens.clone());
     let priorities = PriorityMap::new(state.config.ticket_priorities.as_ref());
     let tickets = TicketsState { app: state, subjects: Arc::new(Subjects::new(priorities)) };
-    // axum matches static segments before `{ticket_id}`, so `subjects` is never read as an id.
-    let read = Router::new()
-        .route("/api/v1/tickets/subjects", get(list_ticket_subjects))
-        .route("/api/v1/tickets/zone-blocked/{zone_id}", get(check_zone_blocked))
-        .route("/api/v1/tickets/by-service/{service_id}", get(list_tickets_by_service))
-        .route("/api/v1/tickets/{ticket_id}", get(get_ticket));
-    let write = Router::new().route("/api/v1/tickets", post(create_ticket));
-    require_scope(read, tokens.clone(), Scope::TicketsRead)
-        .merge(require_scope(write, tokens, Scope::TicketsWrite))
-        .with_state(tickets)
+    Router::from(api(&guard)).with_state(tickets)
+}
+
+/// The OpenAPI document of this function's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api(&Guard::DocumentOnly).into_openapi()
 }
 
 /// The tenant's ticket subjects grouped by priority; never fails (stale data is marked).
 #[utoipa::path(get, path = "/api/v1/tickets/subjects", tag = "tickets",
     security(("OAuth2PasswordBearer" = ["tickets:read"])),
-    // Never a 502/503: a WispHub failure answers the stale catalogue (read by the system function).
+    // Never a 502/503: a WispHub failure answers the stale catalogue (read by openapi-document).
     extensions(("x-calls-wisphub" = json!(false))),
     responses((status = 200, description = "`ticket_subjects_listed`; `meta.stale` is true when WispHub could not be read",
         body = shared::envelope::Envelope,
@@ -194,7 +203,7 @@ mod tests {
 
     #[test]
     fn the_openapi_document_lists_every_route() {
-        let document = TicketsApi::openapi();
+        let document = openapi();
         let paths: Vec<&String> = document.paths.paths.keys().collect();
         assert_eq!(paths.len(), 5, "{paths:?}");
     }

@@ -1,5 +1,7 @@
-//! The tenant's data: clients, tickets, plans and tasks, built once from the seed.
+//! The tenant's data: clients, tickets, invoices, plans and tasks, built once from the seed (and,
+//! for invoices, from the day the sandbox starts).
 
+pub(crate) mod billing;
 pub(crate) mod catalog;
 pub(crate) mod client;
 pub(crate) mod demo;
@@ -12,9 +14,11 @@ pub(crate) mod tickets;
 
 use std::collections::HashMap;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use serde_json::Value;
 
+use billing::Invoice;
+use billing::promise::Promise;
 use client::Client;
 use devices::GeneralFaults;
 use ping::PingTask;
@@ -36,6 +40,18 @@ pub(crate) struct Data {
     pub general_faults: GeneralFaults,
     pub tasks: HashMap<String, PingTask>,
     failures: usize,
+    /// The tenant's date when the sandbox started: the invoices are dated from it and the
+    /// default invoice window is its month.
+    pub today: NaiveDate,
+    /// Sorted by id (which follows the issue date).
+    pub invoices: Vec<Invoice>,
+    /// Every payment promise accepted, oldest first, in record shape.
+    pub promises: Vec<Value>,
+}
+
+/// Bogotá wall-clock time now (UTC-5 all year, no DST since 1993).
+pub(crate) fn tenant_now() -> NaiveDateTime {
+    Utc::now().naive_utc() - Duration::hours(5)
 }
 
 impl Data {
@@ -47,6 +63,8 @@ impl Data {
         all.extend(generator::generate(seed, wanted.max(TICKET_SERVICES)));
         let general_faults = GeneralFaults::demo();
         let tickets = tickets::seed(&all, &general_faults);
+        let today = tenant_now().date();
+        let invoices = billing::seed::seed(&all, today);
         // The ticket history may mention services beyond a small client count, like tickets of deleted clients.
         all.truncate(demos + wanted);
         let index = all.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
@@ -59,6 +77,9 @@ impl Data {
             tasks: HashMap::new(),
             general_faults,
             failures: 0,
+            today,
+            invoices,
+            promises: Vec::new(),
         }
     }
 
@@ -77,7 +98,7 @@ impl Data {
     /// Stores a validated ticket; `servicio` is filled from the current client record.
     pub(crate) fn create_ticket(&mut self, new: NewTicket) -> Value {
         let id = self.tickets.last().map_or(tickets::FIRST_TICKET_ID, |t| t.id + 1);
-        let now = Utc::now().naive_utc() - Duration::hours(5);
+        let now = tenant_now();
         let ticket = Ticket {
             id,
             asunto: new.asunto,
@@ -101,6 +122,13 @@ impl Data {
 
     pub(crate) fn created_tickets(&self) -> Vec<Value> {
         self.created.iter().filter_map(|id| self.ticket(*id)).map(Ticket::read).collect()
+    }
+
+    /// Records an accepted payment promise and returns WispHub's answer.
+    pub(crate) fn record_promise(&mut self, promise: &Promise) -> Value {
+        let service = billing::service_of(&self.invoices, promise.id_factura);
+        self.promises.push(promise.record(service, tenant_now()));
+        promise.echo()
     }
 
     /// Starts a ping task for a known service and returns its id.

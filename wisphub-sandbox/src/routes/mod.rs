@@ -1,6 +1,7 @@
 //! The router: every WispHub route with its documented trailing slash, Django's 301/404
 //! behaviour for the rest, and DRF's error bodies.
 
+mod billing;
 mod clients;
 mod plans;
 mod sandbox;
@@ -18,7 +19,7 @@ use crate::log::track;
 use crate::state::SandboxState;
 
 /// Every route template served, static segments before parameters where both could match.
-pub(crate) const ROUTES: [&str; 16] = [
+pub(crate) const ROUTES: [&str; 19] = [
     "/api/clientes/",
     "/api/clientes/{id}/",
     "/api/clientes/{id}/perfil/",
@@ -35,6 +36,9 @@ pub(crate) const ROUTES: [&str; 16] = [
     "/api/zonas/",
     "/api/router/",
     "/api/sectorial/",
+    "/api/facturas/",
+    "/api/formas-de-pago/",
+    "/api/promesa-pago/",
 ];
 
 /// The sandbox app; serve it as-is (it already carries its request-log middleware).
@@ -44,6 +48,7 @@ pub fn router(state: SandboxState) -> Router {
         .merge(tickets::routes())
         .merge(tasks::routes())
         .merge(plans::routes())
+        .merge(billing::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         // `Router::layer` runs after routing, which is what we want here: `MatchedPath` is known.

@@ -18,6 +18,7 @@ pub(super) fn routes() -> Router<SandboxState> {
     Router::new()
         .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/tickets", get(created_tickets))
+        .route("/_sandbox/payment-promises", get(payment_promises))
         .route("/_sandbox/general-faults", post(set_general_fault))
 }
 
@@ -51,6 +52,14 @@ async fn created_tickets(State(state): State<SandboxState>) -> Json<Value> {
         })
         .collect();
     Json(json!({ "tickets": tickets }))
+}
+
+/// Every payment promise WispHub accepted since start, stalled answers included, oldest first:
+/// `{"promises": [{"id_factura": int, "id_servicio": int|null, "fecha_limite": "YYYY-MM-DD",
+/// "comentarios": str, "accion": 0|1, "recibida": str}]}` (`id_servicio` null for an unknown invoice,
+/// `recibida` ISO 8601 at -05:00).
+async fn payment_promises(State(state): State<SandboxState>) -> Json<Value> {
+    Json(json!({ "promises": state.payment_promises() }))
 }
 
 #[derive(Deserialize)]

@@ -1,9 +1,11 @@
 //! HTTP-level tests: requests go through the full router (middleware included) without a socket,
 //! except where the transport itself matters.
 
+mod billing;
 mod clients;
 mod faults;
 mod general_faults;
+mod promises;
 mod stalls;
 mod tickets;
 mod wire;

@@ -1,0 +1,35 @@
+//! Routes registered from their own `#[utoipa::path]` (utoipa-axum's `OpenApiRouter` and
+//! `routes!`), so a path cannot be served under one spelling and documented under another, and
+//! the scope guard over a group of them.
+
+use std::sync::Arc;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::{Scope, Tokens, require_scope};
+
+/// What guards a function's route groups: the tokens when the routes serve; nothing when they are
+/// built only for their OpenAPI document, which a guard does not change.
+#[derive(Clone)]
+pub enum Guard {
+    Tokens(Arc<Tokens>),
+    DocumentOnly,
+}
+
+impl Guard {
+    /// Every route of `routes` behind a valid token carrying `scope` (`auth::require_scope`),
+    /// their document kept.
+    pub fn require<S: Clone + Send + Sync + 'static>(
+        &self,
+        scope: Scope,
+        routes: OpenApiRouter<S>,
+    ) -> OpenApiRouter<S> {
+        match self {
+            Guard::Tokens(tokens) => {
+                let (router, document) = routes.split_for_parts();
+                OpenApiRouter::with_openapi(document).merge(require_scope(router, tokens.clone(), scope).into())
+            }
+            Guard::DocumentOnly => routes,
+        }
+    }
+}
