@@ -104,17 +104,19 @@ impl Proofs {
         }
     }
 
-    /// `Ok` when the request may act on `service_id`'s personal data: staff with `clients:list`, or
-    /// a proof in the header for this service and this caller. Otherwise the reply to send at once
-    /// (HTTP 200, info `client_verification_required`), before any upstream call.
-    pub fn require(&self, caller: &Caller, headers: &HeaderMap, service_id: i64) -> Result<(), Reply> {
+    /// Whether the request may act on `service_id`'s personal data: staff with `clients:list`, or a
+    /// proof in the header for this service and this caller.
+    pub fn allows(&self, caller: &Caller, headers: &HeaderMap, service_id: i64) -> bool {
         if caller.scopes.contains(&Scope::ClientsList) {
-            return Ok(());
+            return true;
         }
         let token = headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
-        if !token.is_empty() && self.holds(token, &caller.subject, service_id) {
-            return Ok(());
-        }
-        Err(Reply::info(Action::ClientVerificationRequired, PROOF_REQUIRED))
+        !token.is_empty() && self.holds(token, &caller.subject, service_id)
     }
+}
+
+/// The answer to a request without a valid proof: HTTP 200, info `client_verification_required`,
+/// sent before any upstream call.
+pub fn proof_required() -> Reply {
+    Reply::info(Action::ClientVerificationRequired, PROOF_REQUIRED)
 }

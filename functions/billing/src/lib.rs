@@ -18,6 +18,7 @@ use serde_json::json;
 use shared::auth::Caller;
 use shared::extract::{Json, Path};
 use shared::openapi::Guard;
+use shared::verification::proof_required;
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -119,8 +120,8 @@ async fn get_balance(
     headers: HeaderMap,
     Path(service_id): Path<i64>,
 ) -> Result<Reply, ApiError> {
-    if let Err(required) = state.app.proofs.require(&caller, &headers, service_id) {
-        return Ok(required);
+    if !state.app.proofs.allows(&caller, &headers, service_id) {
+        return Ok(proof_required());
     }
     let settings = state.balance_settings();
     Ok(match balance::balance(&state.app.wisphub, &state.balances, &settings, service_id).await? {
@@ -205,8 +206,8 @@ async fn create_payment_promise(
     Json(body): Json<PromiseBody>,
 ) -> Result<Reply, ApiError> {
     let (promise_date, comment) = body.validate()?;
-    if let Err(required) = state.app.proofs.require(&caller, &headers, service_id) {
-        return Ok(required);
+    if !state.app.proofs.allows(&caller, &headers, service_id) {
+        return Ok(proof_required());
     }
     let settings = state.promise_settings();
     if let Err(max_date) = promise::date_window(&settings, promise_date) {
