@@ -45,6 +45,7 @@ CASES = {
     "TicketsFunction": ("GET", "/api/v1/tickets/subjects", None, 401, "error", True),
     "NetworkFunction": ("GET", "/api/v1/ping/3f2b8a6e-0000-4000-8000-000000000000", None, 401, "error", True),
     "InternetPlansFunction": ("GET", "/api/v1/internet-plans", None, 401, "error", True),
+    "BillingFunction": ("GET", "/api/v1/billing/payment-methods", None, 401, "error", True),
 }
 
 
