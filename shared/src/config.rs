@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::auth::{ApiUser, Scope};
+use crate::users::{ApiUser, Scope};
 
 /// The default CORS origins of API.md §8: local front-ends and the chatbot on both loopback names.
 pub const DEFAULT_CORS_ORIGINS: &[&str] = &[

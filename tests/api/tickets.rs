@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use chrono::{Duration, NaiveDateTime, Utc};
 use futures::future::join_all;
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 use shared::store::Store;
 use wisphub_sandbox::{FaultyDevice, ForcedFault};
 

@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::ApiError;
-use shared::auth::{now_millis, now_secs};
+use shared::clock::{now_millis, now_secs};
 use shared::outage::Outage;
 use shared::store::{Item, Store, StoreError, keys};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub};

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::auth::now_secs;
+use shared::clock::now_secs;
 use shared::envelope::json_response;
 use shared::store::{Item, Store, StoreError, keys};
 use shared::{ApiError, Reply};

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use futures::future::try_join_all;
 use serde::Serialize;
-use shared::auth::now_secs;
 use shared::budget;
+use shared::clock::now_secs;
 use shared::store::{Store, StoreError, keys};
 use shared::wisphub::{Route, UpstreamError, WispHub};
 use utoipa::ToSchema;

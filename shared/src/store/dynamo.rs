@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{Item, Store, StoreError};
-use crate::auth::now_secs;
+use crate::clock::now_secs;
 
 const PK: &str = "pk";
 const SK: &str = "sk";

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{Item, Store, StoreError};
-use crate::auth::now_secs;
+use crate::clock::now_secs;
 
 #[derive(Default)]
 pub struct MemoryStore {
