@@ -10,6 +10,10 @@ use serde::Deserialize;
 
 use crate::users::{ApiUser, Scope};
 
+mod vars;
+
+use vars::{Vars, invalid, split};
+
 /// The default CORS origins of API.md §8: local front-ends and the chatbot on both loopback names.
 pub const DEFAULT_CORS_ORIGINS: &[&str] = &[
     "http://localhost",
@@ -90,11 +94,6 @@ struct ApiUserEntry {
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
     /// Reads settings through `lookup`, so tests and `wisphub-local` can supply their own values.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -156,51 +155,6 @@ impl Config {
     }
 }
 
-struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
-
-impl Vars<'_> {
-    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
-        (self.0)(name).ok_or(ConfigError::Missing(name))
-    }
-
-    fn or(&self, name: &str, default: &str) -> String {
-        (self.0)(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    fn optional<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        (self.0)(name).map(|raw| raw.parse().map_err(|e| invalid(name, e))).transpose()
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        Ok(self.optional(name)?.unwrap_or(default))
-    }
-
-    fn list<T: std::str::FromStr>(&self, name: &'static str, default: &str) -> Result<Vec<T>, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        split(&self.or(name, default)).map(|item| item.parse().map_err(|e| invalid(name, e))).collect()
-    }
-
-    fn json<T: serde::de::DeserializeOwned>(&self, name: &'static str) -> Result<Option<T>, ConfigError> {
-        (self.0)(name).map(|raw| serde_json::from_str(&raw).map_err(|e| invalid(name, e))).transpose()
-    }
-}
-
-fn split(list: &str) -> impl Iterator<Item = &str> {
-    list.split(',').map(str::trim).filter(|item| !item.is_empty())
-}
-
-fn invalid(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {
-    ConfigError::Invalid { name, reason: reason.to_string() }
-}
-
 fn country_code(vars: &Vars) -> Result<String, ConfigError> {
     let code = vars.or("DEFAULT_COUNTRY_CODE", "57");
     let digits = code.trim_start_matches('+');
@@ -230,7 +184,7 @@ fn api_users(vars: &Vars) -> Result<Vec<ApiUser>, ConfigError> {
             .collect::<Result<_, _>>()?;
         users.push(ApiUser::new(entry.username, entry.password_hash, scopes).map_err(|e| invalid("API_USERS", e))?);
     }
-    match ((vars.0)("API_USERNAME"), (vars.0)("API_PASSWORD_HASH")) {
+    match (vars.get("API_USERNAME"), vars.get("API_PASSWORD_HASH")) {
         (Some(username), Some(hash)) => {
             users.push(ApiUser::new(username, hash, Scope::ALL.to_vec()).map_err(|e| invalid("API_PASSWORD_HASH", e))?)
         }
