@@ -6,6 +6,7 @@ mod client;
 mod clients;
 mod hedge;
 pub mod model;
+mod paging;
 pub mod plans;
 
 pub use client::{Answer, Payload, WispHub, WispHubSettings};
