@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+pub mod claim;
 mod dynamo;
 mod memory;
 
