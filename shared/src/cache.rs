@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-/// A cached value and how old it is.
+/// A cached value and whether it is out of date.
 pub struct Snapshot<T> {
+    /// The value, shared with the cache.
     pub value: Arc<T>,
-    pub age: Duration,
     /// Older than the TTL: a refresh is under way or failed.
     pub stale: bool,
 }
@@ -65,16 +65,13 @@ impl<T: Send + Sync + 'static> Cache<T> {
         }
         let value = Arc::new(load().await?);
         *self.inner.slot.write().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), value.clone()));
-        Ok(Snapshot { value, age: Duration::ZERO, stale: false })
+        Ok(Snapshot { value, stale: false })
     }
 
     /// The cached value without loading, if any.
     pub fn peek(&self) -> Option<Snapshot<T>> {
         let slot = self.inner.slot.read().unwrap_or_else(|p| p.into_inner());
-        slot.as_ref().map(|(at, value)| {
-            let age = at.elapsed();
-            Snapshot { value: value.clone(), age, stale: age > self.inner.ttl }
-        })
+        slot.as_ref().map(|(at, value)| Snapshot { value: value.clone(), stale: at.elapsed() > self.inner.ttl })
     }
 
     /// Replaces the cached value (after a write we know about).

@@ -11,7 +11,7 @@ pub mod extract;
 pub mod http;
 pub mod outage;
 pub mod startup;
-pub mod state;
+mod state;
 pub mod store;
 pub mod telemetry;
 pub mod users;
