@@ -33,7 +33,9 @@ struct Claims {
 /// The verified bearer of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's `sub`: the API user it was issued to.
     pub subject: String,
+    /// The scopes the token carries (unknown ones dropped).
     pub scopes: Vec<Scope>,
 }
 
@@ -48,6 +50,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// Keys, issuer, audience and lifetime from the configuration.
     pub fn from_config(config: &Config) -> Self {
         let secret = config.jwt_secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
@@ -65,6 +68,7 @@ impl Tokens {
         }
     }
 
+    /// How long an issued token lives, in seconds.
     pub fn ttl_secs(&self) -> u64 {
         self.ttl_secs
     }

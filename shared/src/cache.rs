@@ -16,6 +16,7 @@ pub struct Snapshot<T> {
     pub stale: bool,
 }
 
+/// A single-value cache with a TTL, shared by its clones.
 pub struct Cache<T> {
     inner: Arc<Inner<T>>,
 }
@@ -33,6 +34,7 @@ impl<T> Clone for Cache<T> {
 }
 
 impl<T: Send + Sync + 'static> Cache<T> {
+    /// An empty cache whose value is fresh for `ttl`.
     pub fn new(ttl: Duration) -> Self {
         Cache { inner: Arc::new(Inner { ttl, slot: RwLock::new(None), refresh: Arc::new(Mutex::new(())) }) }
     }

@@ -28,6 +28,7 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope (the v1 `API_USERNAME` user gets them all).
     pub const ALL: &[Scope] = &[
         Scope::ClientsRead,
         Scope::ClientsList,
@@ -39,6 +40,7 @@ impl Scope {
         Scope::PlansRead,
     ];
 
+    /// The spelling in a token's `scope` claim and in `API_USERS` (`clients:read`…).
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::ClientsRead => "clients:read",
@@ -75,10 +77,12 @@ impl ApiUser {
         Ok(ApiUser { username, password_hash: SecretString::from(password_hash), scopes })
     }
 
+    /// The name the user logs in with (a token's `sub`).
     pub fn username(&self) -> &str {
         &self.username
     }
 
+    /// The scopes every token of this user carries.
     pub fn scopes(&self) -> &[Scope] {
         &self.scopes
     }

@@ -31,15 +31,19 @@ pub const DEFAULT_CORS_ORIGINS: &[&str] = &[
 /// A setting that stops start-up: missing when required, or present but malformed.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
+    /// A required variable is unset.
     #[error("configuration error: {0} is required but not set")]
     Missing(&'static str),
+    /// `name` must be set because `with` is.
     #[error("configuration error: {name} is required when {with} is set")]
     RequiredWith { name: &'static str, with: &'static str },
+    /// `name` is set but cannot be used, for `reason`.
     #[error("configuration error: {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
 }
 
 /// Every setting of API.md §9, parsed. Secrets are `SecretString`, so `Debug` never shows them.
+/// Each field is the variable of its name in capitals, a duration's with its unit (`_MS`, `_MINUTES`).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub host: String,
@@ -81,8 +85,11 @@ pub struct Config {
 /// A value the current program cannot start without, beyond what every program needs.
 #[derive(Debug, Clone, Copy)]
 pub enum Need {
+    /// `API_USERS` or the `API_USERNAME` + `API_PASSWORD_HASH` pair (the token route).
     ApiUsers,
+    /// `WISPHUB_API_KEY` (every function that calls WispHub).
     WispHubKey,
+    /// `TABLE_NAME` (every function that keeps state across instances).
     Table,
 }
 

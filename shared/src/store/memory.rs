@@ -8,12 +8,14 @@ use async_trait::async_trait;
 use super::{Item, Store, StoreError};
 use crate::clock::now_secs;
 
+/// The `Store` in this process's memory: for local runs and tests (instances share nothing).
 #[derive(Default)]
 pub struct MemoryStore {
     items: Mutex<HashMap<String, Item>>,
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }

@@ -24,17 +24,24 @@ const MIN_CALL_TIME: Duration = Duration::from_millis(100);
 /// How to reach and treat the tenant.
 #[derive(Debug, Clone)]
 pub struct WispHubSettings {
+    /// The tenant's API root, without a trailing slash.
     pub base_url: String,
+    /// Sent as `Authorization: Api-Key …`; never logged.
     pub api_key: Option<SecretString>,
+    /// Longest wait for one exchange (a hedge's duplicate shares its deadline).
     pub timeout: Duration,
     /// Unanswered this long, an idempotent GET gets one duplicate (zero: never).
     pub hedge: Duration,
+    /// Time calls may take outside a request (background refreshes); in one, its own deadline rules.
     pub budget: Duration,
+    /// Pages of one list fetched at once.
     pub concurrency: usize,
+    /// The `limit` asked of each page.
     pub page_size: usize,
 }
 
 impl WispHubSettings {
+    /// The `WISPHUB_*` and `REQUEST_BUDGET_MS` settings.
     pub fn from_config(config: &Config) -> Self {
         WispHubSettings {
             base_url: config.wisphub_api_url.clone(),
@@ -51,7 +58,9 @@ impl WispHubSettings {
 /// A POST or PUT body. WispHub takes JSON everywhere and multipart where its web forms do.
 #[derive(Debug, Clone)]
 pub enum Payload {
+    /// A JSON body.
     Json(Value),
+    /// `multipart/form-data` text fields, in order.
     Multipart(Vec<(&'static str, String)>),
 }
 
@@ -75,6 +84,7 @@ struct Inner {
 }
 
 impl WispHub {
+    /// The client for `settings`; built once per process, its connections reused.
     pub fn new(settings: WispHubSettings) -> Self {
         let http = reqwest::Client::builder()
             // A redirect from WispHub is a wrong-slash 301 or an http:// link: never follow either.
@@ -86,6 +96,7 @@ impl WispHub {
         WispHub { inner: Arc::new(Inner { http, settings, recent_clients: RecentClients::default() }) }
     }
 
+    /// What this client was built with.
     pub fn settings(&self) -> &WispHubSettings {
         &self.inner.settings
     }
@@ -248,4 +259,3 @@ pub(super) fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Upstre
 pub(super) fn first_byte(body: &[u8]) -> Option<u8> {
     body.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
-
