@@ -1,8 +1,6 @@
-//! API users and scopes, JWT issue/verify (HS256 pinned), and the per-router scope guard.
+//! JWT issue/verify (HS256 pinned), the verified caller, and the per-router scope guard.
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -10,113 +8,16 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{ApiError, AuthFailure};
+use crate::users::Scope;
 
-/// A permission a token can carry (OAuth style, space-separated in the `scope` claim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Scope {
-    #[serde(rename = "clients:read")]
-    ClientsRead,
-    #[serde(rename = "clients:list")]
-    ClientsList,
-    #[serde(rename = "clients:write")]
-    ClientsWrite,
-    #[serde(rename = "tickets:read")]
-    TicketsRead,
-    #[serde(rename = "tickets:write")]
-    TicketsWrite,
-    #[serde(rename = "network:ping")]
-    NetworkPing,
-    #[serde(rename = "network:read")]
-    NetworkRead,
-    #[serde(rename = "plans:read")]
-    PlansRead,
-    #[serde(rename = "billing:read")]
-    BillingRead,
-    #[serde(rename = "billing:write")]
-    BillingWrite,
-}
-
-impl Scope {
-    pub const ALL: &[Scope] = &[
-        Scope::ClientsRead,
-        Scope::ClientsList,
-        Scope::ClientsWrite,
-        Scope::TicketsRead,
-        Scope::TicketsWrite,
-        Scope::NetworkPing,
-        Scope::NetworkRead,
-        Scope::PlansRead,
-        Scope::BillingRead,
-        Scope::BillingWrite,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::ClientsRead => "clients:read",
-            Scope::ClientsList => "clients:list",
-            Scope::ClientsWrite => "clients:write",
-            Scope::TicketsRead => "tickets:read",
-            Scope::TicketsWrite => "tickets:write",
-            Scope::NetworkPing => "network:ping",
-            Scope::NetworkRead => "network:read",
-            Scope::PlansRead => "plans:read",
-            Scope::BillingRead => "billing:read",
-            Scope::BillingWrite => "billing:write",
-        }
-    }
-}
-
-impl FromStr for Scope {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Scope::ALL.iter().copied().find(|scope| scope.as_str() == s).ok_or(())
-    }
-}
-
-/// A configured API user: name, bcrypt hash (secret) and the scopes its tokens get.
-#[derive(Debug, Clone)]
-pub struct ApiUser {
-    username: String,
-    password_hash: SecretString,
-    scopes: Vec<Scope>,
-}
-
-impl ApiUser {
-    /// Refuses a hash that is not bcrypt, so a typo stops start-up instead of every login.
-    pub fn new(username: String, password_hash: String, scopes: Vec<Scope>) -> Result<Self, String> {
-        bcrypt::HashParts::from_str(&password_hash).map_err(|_| format!("the hash of {username:?} is not bcrypt"))?;
-        Ok(ApiUser { username, password_hash: SecretString::from(password_hash), scopes })
-    }
-
-    pub fn username(&self) -> &str {
-        &self.username
-    }
-
-    pub fn scopes(&self) -> &[Scope] {
-        &self.scopes
-    }
-}
-
-/// Checks a password on a blocking thread. Unknown users are checked against a real hash too,
-/// so both failures cost the same time.
-pub async fn verify_password(users: &[ApiUser], username: &str, password: &str) -> Option<ApiUser> {
-    let user = users.iter().find(|u| u.username == username).cloned();
-    let hash = match (&user, users.first()) {
-        (Some(user), _) => user.password_hash.clone(),
-        (None, Some(any)) => any.password_hash.clone(),
-        (None, None) => return None,
-    };
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || bcrypt::verify(password, hash.expose_secret()).unwrap_or(false))
-        .await
-        .unwrap_or(false);
-    user.filter(|_| matches)
-}
+/// Only for `functions/clients/src/checks.rs`, which a parallel refactor rewrites: new code reads
+/// the time from `shared::clock`. Drop this once that file imports it from there.
+pub use crate::clock::now_secs;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -132,7 +33,9 @@ struct Claims {
 /// The verified bearer of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's `sub`: the API user it was issued to.
     pub subject: String,
+    /// The scopes the token carries (unknown ones dropped).
     pub scopes: Vec<Scope>,
 }
 
@@ -147,6 +50,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// Keys, issuer, audience and lifetime from the configuration.
     pub fn from_config(config: &Config) -> Self {
         let secret = config.jwt_secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
@@ -164,6 +68,7 @@ impl Tokens {
         }
     }
 
+    /// How long an issued token lives, in seconds.
     pub fn ttl_secs(&self) -> u64 {
         self.ttl_secs
     }
@@ -204,14 +109,6 @@ impl Tokens {
             .ok_or(ApiError::Unauthorized(AuthFailure::MissingToken))?;
         self.verify(token)
     }
-}
-
-pub fn now_secs() -> u64 {
-    now_millis() / 1000
-}
-
-pub fn now_millis() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Guards every route of `router` (added before this call) with a valid token carrying `scope`.

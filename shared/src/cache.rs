@@ -8,14 +8,15 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-/// A cached value and how old it is.
+/// A cached value and whether it is out of date.
 pub struct Snapshot<T> {
+    /// The value, shared with the cache.
     pub value: Arc<T>,
-    pub age: Duration,
     /// Older than the TTL: a refresh is under way or failed.
     pub stale: bool,
 }
 
+/// A single-value cache with a TTL, shared by its clones.
 pub struct Cache<T> {
     inner: Arc<Inner<T>>,
 }
@@ -33,6 +34,7 @@ impl<T> Clone for Cache<T> {
 }
 
 impl<T: Send + Sync + 'static> Cache<T> {
+    /// An empty cache whose value is fresh for `ttl`.
     pub fn new(ttl: Duration) -> Self {
         Cache { inner: Arc::new(Inner { ttl, slot: RwLock::new(None), refresh: Arc::new(Mutex::new(())) }) }
     }
@@ -65,16 +67,13 @@ impl<T: Send + Sync + 'static> Cache<T> {
         }
         let value = Arc::new(load().await?);
         *self.inner.slot.write().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), value.clone()));
-        Ok(Snapshot { value, age: Duration::ZERO, stale: false })
+        Ok(Snapshot { value, stale: false })
     }
 
     /// The cached value without loading, if any.
     pub fn peek(&self) -> Option<Snapshot<T>> {
         let slot = self.inner.slot.read().unwrap_or_else(|p| p.into_inner());
-        slot.as_ref().map(|(at, value)| {
-            let age = at.elapsed();
-            Snapshot { value: value.clone(), age, stale: age > self.inner.ttl }
-        })
+        slot.as_ref().map(|(at, value)| Snapshot { value: value.clone(), stale: at.elapsed() > self.inner.ttl })
     }
 
     /// Replaces the cached value (after a write we know about).

@@ -116,21 +116,25 @@ impl Reply {
         Self::new(Outcome::Error, action, None, Some(message.into()))
     }
 
+    /// Sets the Spanish `message`.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.0.message = Some(message.into());
         self
     }
 
+    /// Sets `data`.
     pub fn with_data(mut self, data: impl Serialize) -> Self {
         self.0.data = Some(to_value(data));
         self
     }
 
+    /// Sets `meta` (paging, staleness, related ids).
     pub fn with_meta(mut self, meta: impl Serialize) -> Self {
         self.0.meta = Some(to_value(meta));
         self
     }
 
+    /// The body this reply answers with.
     pub fn envelope(&self) -> &Envelope {
         &self.0
     }

@@ -12,8 +12,11 @@ use crate::wisphub::UpstreamError;
 /// Why a bearer token was refused; the caller sees one of two fixed messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
+    /// No `Authorization: Bearer` header.
     MissingToken,
+    /// A token that fails verification (signature, expiry, issuer or audience).
     InvalidToken,
+    /// The token route's wrong username or password.
     BadCredentials,
 }
 
@@ -25,6 +28,7 @@ pub struct FieldProblem {
 }
 
 impl FieldProblem {
+    /// `field` failed because of `problem` (a Spanish phrase).
     pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
         FieldProblem { field: field.into(), problem: problem.into() }
     }
@@ -33,36 +37,49 @@ impl FieldProblem {
 /// A request that did not get a business answer.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// 400: the body is not the JSON object the route reads.
     #[error("body is not a JSON object: {0}")]
     BadJson(String),
+    /// 401 with `WWW-Authenticate: Bearer`.
     #[error("unauthorized: {0:?}")]
     Unauthorized(AuthFailure),
+    /// 403: a valid token without the route's scope.
     #[error("scope missing")]
     Forbidden,
+    /// 404: no such route.
     #[error("route not found")]
     NotFound,
+    /// 405: the route exists for other methods.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 409: an earlier request with the same `Idempotency-Key` is still running.
     #[error("request with this idempotency key still in progress")]
     RequestInProgress,
+    /// 413: over the 64 KiB body limit.
     #[error("body too large")]
     PayloadTooLarge,
     /// `accepted` names the body types the route reads, for the message.
     #[error("unsupported content type")]
     UnsupportedMediaType { accepted: &'static str },
+    /// 422: fields that failed validation.
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldProblem>),
+    /// 429 with `Retry-After`: a login or verification limit was reached.
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// WispHub gave no usable answer: 503 when it is unavailable, else 502.
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
     /// A write reached WispHub and its answer was lost: it may have happened.
     #[error("answer to a write lost: {0}")]
     OutcomeUnknown(UpstreamError),
+    /// 503: the request ran out of its time budget.
     #[error("the request ran past its budget")]
     BudgetExceeded,
+    /// 503: the shared store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// 500: a bug; the cause is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
 }

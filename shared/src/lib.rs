@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod budget;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod envelope;
 pub mod error;
@@ -11,13 +12,14 @@ pub mod http;
 pub mod openapi;
 pub mod outage;
 pub mod startup;
-pub mod state;
+mod state;
 pub mod store;
 pub mod telemetry;
+pub mod users;
 pub mod verification;
 pub mod wisphub;
 
-pub use auth::Scope;
 pub use envelope::{Action, Reply};
 pub use error::ApiError;
 pub use state::AppState;
+pub use users::Scope;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::{Scope, Tokens, require_scope};
+use crate::Scope;
+use crate::auth::{Tokens, require_scope};
 
 /// What guards a function's route groups: the tokens when the routes serve; nothing when they are
 /// built only for their OpenAPI document, which a guard does not change.

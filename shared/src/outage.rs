@@ -61,6 +61,7 @@ impl Outage {
 }
 
 impl OutageReport {
+    /// The report of `service_id`, all nulls but the id when there is no outage.
     pub fn new(service_id: i64, outage: Option<Outage>) -> Self {
         match outage {
             Some(o) => OutageReport {

@@ -1,5 +1,6 @@
 //! Start-up of a Lambda function: logs, configuration (one line and exit when it is wrong), the
-//! secrets, the store, then the router on the Lambda runtime.
+//! secrets, the store, then the router on the Lambda runtime. The store choice is shared with the
+//! local server.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,17 +17,38 @@ use crate::telemetry::{self, LogFormat};
 /// Runs one function's router on Lambda; `needs` are the settings this function cannot start without.
 pub async fn run_function(needs: &[Need], router: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
-    let config = load_config(needs).await.unwrap_or_else(|e| {
+    let state = prepare(needs).await.unwrap_or_else(|e| {
         eprintln!("{e}");
         std::process::exit(1)
     });
-    let store: Arc<dyn Store> = match &config.table_name {
-        Some(table) => Arc::new(DynamoStore::connect(table.clone(), config.dynamodb_endpoint.as_deref()).await),
-        None => Arc::new(MemoryStore::new()),
-    };
-    let state = AppState::new(config, store);
     let app = stack(router(state.clone()), &state.config);
     run_on_lambda(app).await
+}
+
+async fn prepare(needs: &[Need]) -> Result<AppState, ConfigError> {
+    let config = load_config(needs).await?;
+    let store = open_store(&config, TableSetup::Existing).await?;
+    Ok(AppState::new(config, store))
+}
+
+/// Whether start-up may create the store's table (local runs); deployed, the template owns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableSetup {
+    /// Use the table as it is.
+    Existing,
+    /// Create the table with its TTL first unless it exists.
+    CreateIfMissing,
+}
+
+/// The store every host runs on: the DynamoDB table `TABLE_NAME` names, else memory (which only
+/// one process shares). A table that cannot be created stops start-up, naming `TABLE_NAME`.
+pub async fn open_store(config: &Config, setup: TableSetup) -> Result<Arc<dyn Store>, ConfigError> {
+    let Some(table) = &config.table_name else { return Ok(Arc::new(MemoryStore::new())) };
+    let store = DynamoStore::connect(table.clone(), config.dynamodb_endpoint.as_deref()).await;
+    if setup == TableSetup::CreateIfMissing {
+        store.create_table().await.map_err(|e| ConfigError::Invalid { name: "TABLE_NAME", reason: e.to_string() })?;
+    }
+    Ok(Arc::new(store))
 }
 
 /// The environment, plus the secrets (`WISPHUB_API_KEY`, `JWT_SECRET`, `API_USERS`…) held as one

@@ -20,6 +20,7 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Builds the WispHub client and token keys once from `config`, around `store`.
     pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
         AppState {
             wisphub: WispHub::new(WispHubSettings::from_config(&config)),

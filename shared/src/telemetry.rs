@@ -5,7 +5,9 @@ use tracing_subscriber::EnvFilter;
 /// How log lines are written.
 #[derive(Debug, Clone, Copy)]
 pub enum LogFormat {
+    /// One JSON object a line, for CloudWatch under Lambda.
     Json,
+    /// Compact lines for a terminal.
     Readable,
 }
 

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::Scope;
-use crate::auth::{Caller, now_secs};
+use crate::auth::Caller;
+use crate::clock::now_secs;
 use crate::config::Config;
 use crate::envelope::{Action, Reply};
 use crate::error::ApiError;

@@ -2,7 +2,7 @@
 //! against `DynamoStore` when a DynamoDB-protocol server is up (`eval "$(scripts/dynamodb-local start)"`).
 
 use futures::future::join_all;
-use shared::auth::now_secs;
+use shared::clock::now_secs;
 use shared::store::{DynamoStore, Item, Store, StoreError};
 use tokio::sync::OnceCell;
 

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use serde_json::json;
-use shared::auth::Scope;
+use shared::Scope;
 
 use crate::helpers::*;
 

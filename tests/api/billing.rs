@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use futures::future::join_all;
 use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 use shared::store::Store;
 use wisphub_sandbox::{
     Faults, ForcedFault, SERVICE_ALL_PAID, SERVICE_WITH_OLD_PENDING_INVOICES, SERVICE_WITH_SALDO_TRAP,

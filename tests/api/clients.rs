@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 use wisphub_sandbox::Faults;
 
 use crate::helpers::*;

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode};
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 
 use crate::helpers::*;
 

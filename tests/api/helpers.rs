@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use shared::AppState;
-use shared::auth::Scope;
+use shared::Scope;
 use shared::config::Config;
 use shared::http::App;
 use shared::store::{DynamoStore, MemoryStore, Store};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderValue, Method, StatusCode};
 use futures::future::join_all;
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 use shared::store::Store;
 use wisphub_sandbox::{Faults, ForcedFault};
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 use shared::http::App;
 use wisphub_sandbox::{Faults, ForcedFault};
 

@@ -3,7 +3,7 @@
 //! tickets by service over every page while WispHub ignores filters.
 
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 use wisphub_sandbox::{
     Faults, FaultyDevice, SERVICE_BEHIND_FAULTY_ROUTER, SERVICE_BEHIND_FAULTY_SECTORIAL,
     SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TICKETS,

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use axum::http::StatusCode;
-use shared::auth::Scope;
+use shared::Scope;
 use wisphub_sandbox::ForcedFault;
 
 use crate::helpers::*;

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::json;
-use shared::auth::Scope;
+use shared::Scope;
 
 use crate::helpers::*;
 

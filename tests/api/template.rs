@@ -243,7 +243,7 @@ fn cors_defaults_and_function_timeout_match_the_code() {
     }
 }
 
-/// DynamoDB actions behind each store verb (shared/src/store/dynamo.rs): `increment` adds with
+/// DynamoDB actions behind each store verb (shared/src/store/dynamo/mod.rs): `increment` adds with
 /// UpdateItem and starts a new window with PutItem; both conditional writes are PutItem, both
 /// deletes DeleteItem.
 const STORE_VERBS: &[(&str, &[&str])] = &[
@@ -265,7 +265,50 @@ fn every_store_verb_has_its_table_actions_listed() {
     }
 }
 
-/// The table actions a function's own (non-test) source calls for, through `store.<verb>(`.
+/// The store verbs `code` calls as `store.<verb>(`.
+fn verbs_called(code: &str) -> BTreeSet<&'static str> {
+    STORE_VERBS.iter().map(|(verb, _)| *verb).filter(|verb| code.contains(&format!("store.{verb}("))).collect()
+}
+
+/// Each helper of `shared::store::claim` with the store verbs it calls, directly or through
+/// another helper of that module.
+fn claim_helpers() -> Vec<(String, BTreeSet<&'static str>)> {
+    let source = include_str!("../../shared/src/store/claim.rs");
+    let source = source.split("#[cfg(test)]").next().unwrap();
+    let bodies: Vec<(String, &str)> = source
+        .split("pub async fn ")
+        .skip(1)
+        .map(|rest| (rest.split('(').next().unwrap().to_owned(), &rest[..rest.find("\n}").unwrap()]))
+        .collect();
+    // `helper(` not inside a longer name (`claim(` in `try_claim(`).
+    let calls = |body: &str, helper: &str| {
+        body.match_indices(&format!("{helper}("))
+            .any(|(at, _)| !body[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+    };
+    bodies
+        .iter()
+        .map(|(name, body)| {
+            let mut verbs = verbs_called(body);
+            for (other, other_body) in bodies.iter().filter(|(other, _)| other != name) {
+                if calls(body, other) {
+                    verbs.extend(verbs_called(other_body));
+                }
+            }
+            (name.clone(), verbs)
+        })
+        .collect()
+}
+
+#[test]
+fn the_claim_helpers_are_read_for_the_store_verbs_they_call() {
+    let helpers: BTreeMap<String, BTreeSet<&str>> = claim_helpers().into_iter().collect();
+    assert_eq!(helpers["claim"], BTreeSet::from(["get", "put_if_absent"]));
+    assert_eq!(helpers["try_claim"], BTreeSet::from(["put_if_absent"]));
+    assert_eq!(helpers["release"], BTreeSet::from(["delete_if_value"]));
+}
+
+/// The table actions a function's own (non-test) source calls for, through `store.<verb>(` or a
+/// `claim::<helper>(` of the shared store.
 fn table_actions_used(binary: &str) -> BTreeSet<String> {
     let dir = format!("{}/../functions/{binary}/src", env!("CARGO_MANIFEST_DIR"));
     let mut actions = BTreeSet::new();
@@ -277,8 +320,14 @@ fn table_actions_used(binary: &str) -> BTreeSet<String> {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
+        let mut verbs = verbs_called(code);
+        for (helper, helper_verbs) in claim_helpers() {
+            if code.contains(&format!("claim::{helper}(")) {
+                verbs.extend(helper_verbs);
+            }
+        }
         for (verb, needs) in STORE_VERBS {
-            if code.contains(&format!("store.{verb}(")) {
+            if verbs.contains(verb) {
                 actions.extend(needs.iter().map(|a| (*a).to_owned()));
             }
         }

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use chrono::{Duration, NaiveDateTime, Utc};
 use futures::future::join_all;
 use serde_json::{Value, json};
-use shared::auth::Scope;
+use shared::Scope;
 use shared::store::Store;
 use wisphub_sandbox::{FaultyDevice, ForcedFault};
 
@@ -68,6 +68,30 @@ async fn subjects_fall_back_to_the_priority_map_marked_stale_when_wisphub_fails_
     assert_eq!(answer.action(), "ticket_subjects_listed");
     assert_eq!(answer.body["meta"]["stale"], true);
     assert!(answer.body["data"]["by_priority"]["high"].as_array().unwrap().iter().any(|s| s == "Jumper Dañado"));
+}
+
+/// The subjects a fresh instance answers with: the tenant's catalogue, or with WispHub failing
+/// (`stale`), the default priority map's own subjects.
+async fn answered_subjects(app: &TestApp, stale: bool) -> Vec<String> {
+    let answer = app.get(SUBJECTS, &app.token(&[Scope::TicketsRead])).await;
+    assert_eq!(answer.assert_envelope().body["meta"]["stale"], stale, "{}", answer.text);
+    let all = answer.body["data"]["all"].as_array().expect("data.all").iter();
+    all.map(|s| s.as_str().expect("a subject").to_owned()).collect()
+}
+
+#[tokio::test]
+async fn the_sandbox_catalogue_and_the_default_priority_map_differ_only_by_the_planted_subjects() {
+    let without_catalogue = TestApp::spawn().await;
+    without_catalogue.sandbox.force_next_on("GET", "/api/tickets/asuntos-tickets/", 20, ForcedFault::Error5xx);
+    let with_catalogue = TestApp::spawn().await;
+
+    let mapped = answered_subjects(&without_catalogue, true).await;
+    let catalogue = answered_subjects(&with_catalogue, false).await;
+
+    let unmapped: Vec<&String> = catalogue.iter().filter(|s| !mapped.contains(s)).collect();
+    let unlisted: Vec<&String> = mapped.iter().filter(|s| !catalogue.contains(s)).collect();
+    assert_eq!(unmapped, ["Revisión General"], "every other sandbox subject has a default priority");
+    assert_eq!(unlisted, ["Jumper Dañado"], "every other default-map subject is in the sandbox catalogue");
 }
 
 #[tokio::test]

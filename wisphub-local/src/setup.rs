@@ -3,13 +3,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::ServiceExt;
 use axum::extract::Request;
 use shared::AppState;
 use shared::config::{Config, ConfigError};
-use shared::store::{DynamoStore, MemoryStore, Store};
+use shared::startup::{TableSetup, open_store};
 
 const DEMO_USER: &str = "admin";
 const DEMO_PASSWORD: &str = "wisphub-demo";
@@ -68,23 +67,13 @@ impl Server {
         };
 
         let config = Config::from_lookup(|name| settings.get(name).cloned())?;
-        let store: Arc<dyn Store> = match &config.table_name {
-            Some(table) => {
-                let store = DynamoStore::connect(table.clone(), config.dynamodb_endpoint.as_deref()).await;
-                if settings.get("CREATE_TABLE").is_some_and(|v| v == "true" || v == "1") {
-                    store
-                        .create_table()
-                        .await
-                        .map_err(|e| ConfigError::Invalid { name: "TABLE_NAME", reason: e.to_string() })?;
-                }
-                notes.push(format!("Store: DynamoDB table '{table}'."));
-                Arc::new(store)
-            }
-            None => {
-                notes.push("Store: in memory (set TABLE_NAME to use DynamoDB).".into());
-                Arc::new(MemoryStore::new())
-            }
-        };
+        let create = settings.get("CREATE_TABLE").is_some_and(|v| v == "true" || v == "1");
+        let store =
+            open_store(&config, if create { TableSetup::CreateIfMissing } else { TableSetup::Existing }).await?;
+        notes.push(match &config.table_name {
+            Some(table) => format!("Store: DynamoDB table '{table}'."),
+            None => "Store: in memory (set TABLE_NAME to use DynamoDB).".into(),
+        });
         Ok(Server { state: AppState::new(config, store), notes, login, _sandbox: sandbox })
     }
 

@@ -1,10 +1,11 @@
 //! Password login with failure counters per username and per source address, shared by every instance.
 
 use serde::{Deserialize, Serialize};
-use shared::auth::{Scope, now_secs, verify_password};
+use shared::clock::now_secs;
 use shared::error::AuthFailure;
 use shared::store::keys;
-use shared::{ApiError, AppState};
+use shared::users::verify_password;
+use shared::{ApiError, AppState, Scope};
 use utoipa::ToSchema;
 
 /// The OAuth2 password grant fields (`grant_type` and `scope` optional).

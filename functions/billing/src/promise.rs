@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::ApiError;
-use shared::auth::now_secs;
+use shared::clock::now_secs;
 use shared::store::{Store, StoreError, keys};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub, refusal_reason};
 

@@ -2,12 +2,12 @@
 
 mod checks;
 mod client;
-pub mod directory;
+mod directory;
 mod identity;
 mod lookup;
 mod profile;
 mod routes;
-pub mod text;
+mod text;
 
 use axum::Router;
 use shared::openapi::Guard;

@@ -7,8 +7,9 @@ use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::ApiError;
-use shared::auth::{now_millis, now_secs};
+use shared::clock::{now_millis, now_secs};
 use shared::outage::Outage;
+use shared::store::claim::{self, Claimed};
 use shared::store::{Item, Store, StoreError, keys};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub};
 
@@ -18,8 +19,6 @@ use crate::ping::{self, TaskState, Verdict};
 const CLAIM_SECS: u64 = 60;
 /// Task records expire a day after creation.
 const TASK_SECS: u64 = 24 * 60 * 60;
-/// A claim that vanishes between our failed put and our read is taken again this often.
-const CLAIM_TRIES: usize = 3;
 
 /// What asking for a ping led to.
 #[derive(Debug)]
@@ -86,7 +85,7 @@ pub async fn start(
         return Ok(Started::UnknownClient);
     };
     let task_id = uuid::Uuid::new_v4().to_string();
-    if let Some(running) = claim(store, service_id, &task_id).await? {
+    if let Some(running) = claim_running_ping(store, service_id, &task_id).await? {
         return Ok(Started::AlreadyRunning(running));
     }
     let ping = Ping { service_id, pings, outage: Outage::of(&client) };
@@ -98,19 +97,12 @@ pub async fn start(
 }
 
 /// Takes the service's running-ping claim for `task_id`, or names the task holding it.
-async fn claim(store: &dyn Store, service_id: i64, task_id: &str) -> Result<Option<String>, StoreError> {
-    let key = keys::running_ping(service_id);
-    for _ in 0..CLAIM_TRIES {
-        match store.put_if_absent(&key, task_id, now_secs() + CLAIM_SECS).await {
-            Ok(()) => return Ok(None),
-            Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e),
-        }
-        if let Some(holder) = store.get(&key).await? {
-            return Ok(Some(holder.value));
-        }
+async fn claim_running_ping(store: &dyn Store, service_id: i64, task_id: &str) -> Result<Option<String>, StoreError> {
+    match claim::claim(store, &keys::running_ping(service_id), task_id, now_secs() + CLAIM_SECS).await? {
+        Claimed::Taken => Ok(None),
+        Claimed::HeldBy(holder) => Ok(Some(holder.value)),
+        Claimed::Contended => Err(StoreError::Unavailable("running ping claim: too much contention".into())),
     }
-    Err(StoreError::Unavailable("running ping claim: too much contention".into()))
 }
 
 /// The ping asked for, and what the client record said about an outage.
@@ -165,12 +157,14 @@ fn upstream_task_id(body: &Value) -> Option<String> {
     }
 }
 
-/// Drops a task that never started; the claim is ours, since we took it moments ago.
+/// Drops a task that never started, and its claim (taken moments ago, so still ours).
 async fn forget(store: &dyn Store, service_id: i64, task_id: &str) {
-    for key in [keys::ping_task(task_id), keys::running_ping(service_id)] {
-        if let Err(e) = store.delete(&key).await {
-            tracing::warn!(error = %e, "could not drop an unstarted ping task; it expires by itself");
-        }
+    let dropped = [
+        store.delete(&keys::ping_task(task_id)).await,
+        claim::release(store, &keys::running_ping(service_id), task_id).await,
+    ];
+    for e in dropped.into_iter().filter_map(Result::err) {
+        tracing::warn!(error = %e, "could not drop an unstarted ping task; it expires by itself");
     }
 }
 
@@ -241,12 +235,7 @@ async fn keep(store: &dyn Store, key: &str, item: &Item, record: TaskRecord) -> 
 
 /// Frees the service for a new ping, unless the claim already belongs to a newer task.
 async fn release(store: &dyn Store, service_id: i64, task_id: &str) {
-    let key = keys::running_ping(service_id);
-    let result = match store.delete_if_value(&key, task_id).await {
-        Err(StoreError::ConditionFailed) => Ok(()),
-        other => other,
-    };
-    if let Err(e) = result {
+    if let Err(e) = claim::release(store, &keys::running_ping(service_id), task_id).await {
         tracing::warn!(error = %e, "could not free the running-ping claim; it expires by itself");
     }
 }

@@ -11,8 +11,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::auth::now_secs;
+use shared::clock::now_secs;
 use shared::envelope::json_response;
+use shared::store::claim::{self, Claimed};
 use shared::store::{Item, Store, StoreError, keys};
 use shared::{ApiError, Reply};
 
@@ -21,8 +22,6 @@ use crate::recover::Attempt;
 pub const HEADER: &str = "idempotency-key";
 const MAX_KEY_LEN: usize = 200;
 const KEEP_OUTCOME: Duration = Duration::from_secs(24 * 60 * 60);
-/// Put-then-read can meet a record that vanished in between (finished with an error, or expired).
-const CLAIM_TRIES: usize = 3;
 
 /// A caller-chosen key: 1..=200 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +79,8 @@ pub enum Begin {
 pub struct Claim {
     store: Arc<dyn Store>,
     key: String,
+    /// The running record this request wrote: a release frees the key only while it still holds it.
+    running: String,
     version: u64,
     attempt: Attempt,
     /// An earlier attempt's POST may have created the ticket: the key is never simply freed.
@@ -98,39 +99,44 @@ pub async fn begin(
     let running = |attempt: &Attempt| {
         encode(&Record::Running { attempt: attempt.clone(), lease_until: now_secs() + lease.as_secs() })
     };
-    for _ in 0..CLAIM_TRIES {
-        match store.put_if_absent(&record_key, &running(&attempt)?, keep_until()).await {
-            Ok(()) => {
-                let claim =
-                    Claim { store: store.clone(), key: record_key, version: 1, attempt, after_lost_answer: false };
-                return Ok(Begin::Started(claim));
-            }
-            Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e.into()),
+    let mine = running(&attempt)?;
+    let item = match claim::claim(&**store, &record_key, &mine, keep_until()).await? {
+        Claimed::Taken => {
+            let claim = Claim {
+                store: store.clone(),
+                key: record_key,
+                running: mine,
+                version: 1,
+                attempt,
+                after_lost_answer: false,
+            };
+            return Ok(Begin::Started(claim));
         }
-        let Some(item) = store.get(&record_key).await? else { continue };
-        let earlier = match decode(&item)? {
-            Record::Done { envelope } => return Ok(Begin::Replay(envelope)),
-            Record::Running { lease_until, .. } if lease_until > now_secs() => return Err(ApiError::RequestInProgress),
-            Record::Running { attempt, .. } | Record::Unknown { attempt } => attempt,
-        };
-        // Only one retry at a time takes over a lost attempt; the others see it running.
-        return match store.update_if_version(&record_key, item.version, &running(&earlier)?, keep_until()).await {
-            Ok(()) => {
-                let claim = Claim {
-                    store: store.clone(),
-                    key: record_key,
-                    version: item.version + 1,
-                    attempt: earlier.clone(),
-                    after_lost_answer: true,
-                };
-                Ok(Begin::Recover(claim, earlier))
-            }
-            Err(StoreError::ConditionFailed) => Err(ApiError::RequestInProgress),
-            Err(e) => Err(e.into()),
-        };
+        Claimed::HeldBy(item) => item,
+        Claimed::Contended => return Err(ApiError::RequestInProgress),
+    };
+    let earlier = match decode(&item)? {
+        Record::Done { envelope } => return Ok(Begin::Replay(envelope)),
+        Record::Running { lease_until, .. } if lease_until > now_secs() => return Err(ApiError::RequestInProgress),
+        Record::Running { attempt, .. } | Record::Unknown { attempt } => attempt,
+    };
+    // Only one retry at a time takes over a lost attempt; the others see it running.
+    let taken_over = running(&earlier)?;
+    match store.update_if_version(&record_key, item.version, &taken_over, keep_until()).await {
+        Ok(()) => {
+            let claim = Claim {
+                store: store.clone(),
+                key: record_key,
+                running: taken_over,
+                version: item.version + 1,
+                attempt: earlier.clone(),
+                after_lost_answer: true,
+            };
+            Ok(Begin::Recover(claim, earlier))
+        }
+        Err(StoreError::ConditionFailed) => Err(ApiError::RequestInProgress),
+        Err(e) => Err(e.into()),
     }
-    Err(ApiError::RequestInProgress)
 }
 
 impl Claim {
@@ -141,7 +147,7 @@ impl Claim {
             Ok(reply) => self.keep(reply).await,
             Err(ApiError::OutcomeUnknown(_)) => self.keep_unknown().await,
             Err(_) if self.after_lost_answer => self.keep_unknown().await,
-            Err(_) => self.store.delete(&self.key).await,
+            Err(_) => claim::release(&*self.store, &self.key, &self.running).await,
         };
         if let Err(e) = settled {
             // The outcome is answered anyway. The running record then ends with its lease and reads

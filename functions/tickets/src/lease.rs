@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use shared::store::{Store, StoreError};
+use shared::store::{Store, claim};
 
 /// How long a lock or an in-flight claim may outlive a crashed holder. Longer than any request can
 /// run (the budget plus the stack's one-second guard), so a live holder never loses it.
@@ -42,12 +42,7 @@ impl Drop for Held {
 }
 
 async fn remove(store: &dyn Store, key: &str, owner: &str) {
-    // ConditionFailed: the lease ended and someone else holds the record now; it is theirs.
-    let released = match store.delete_if_value(key, owner).await {
-        Err(StoreError::ConditionFailed) => Ok(()),
-        other => other,
-    };
-    if let Err(e) = released {
+    if let Err(e) = claim::release(store, key, owner).await {
         let kind = key.split('#').next().unwrap_or_default();
         tracing::warn!(error = %e, kind, "could not release a store record; its lease will end it");
     }

@@ -57,13 +57,14 @@ pub enum Priority {
 }
 
 impl Priority {
-    /// A configured code outside 1..=4 falls back to normal rather than reaching WispHub.
-    fn from_code(code: u8) -> Self {
+    /// The priority of a code 1..=4, the only codes WispHub takes.
+    fn from_code(code: u8) -> Option<Self> {
         match code {
-            1 => Priority::Low,
-            3 => Priority::High,
-            4 => Priority::VeryHigh,
-            _ => Priority::Normal,
+            1 => Some(Priority::Low),
+            2 => Some(Priority::Normal),
+            3 => Some(Priority::High),
+            4 => Some(Priority::VeryHigh),
+            _ => None,
         }
     }
 
@@ -81,21 +82,27 @@ impl Priority {
 /// then ignore case, so a tenant writing "No tiene internet" still gets its priority.
 #[derive(Debug, Clone)]
 pub struct PriorityMap {
-    exact: HashMap<String, u8>,
-    folded: HashMap<String, u8>,
+    exact: HashMap<String, Priority>,
+    folded: HashMap<String, Priority>,
     listed: Vec<String>,
 }
 
 impl PriorityMap {
     pub fn new(configured: Option<&HashMap<String, u8>>) -> Self {
-        let mut pairs: Vec<(String, u8)> = match configured {
+        let mut codes: Vec<(String, u8)> = match configured {
             Some(map) => map.iter().map(|(s, p)| (s.trim().to_owned(), *p)).collect(),
             None => DEFAULT_PRIORITIES.iter().map(|(s, p)| ((*s).to_owned(), *p)).collect(),
         };
         if configured.is_some() {
             // A JSON object has no order; sort so the fallback catalogue is stable.
-            pairs.sort();
+            codes.sort();
         }
+        // Parsed once here, so no lookup meets a stray code: the configuration refuses
+        // TICKET_PRIORITIES codes outside 1..=4 and the default map has none.
+        let pairs: Vec<(String, Priority)> = codes
+            .into_iter()
+            .map(|(subject, code)| (subject, Priority::from_code(code).expect("priority codes are 1..=4")))
+            .collect();
         PriorityMap {
             folded: pairs.iter().map(|(s, p)| (s.to_lowercase(), *p)).collect(),
             listed: pairs.iter().map(|(s, _)| s.clone()).collect(),
@@ -106,7 +113,7 @@ impl PriorityMap {
     /// A subject missing from the map is normal.
     pub fn priority(&self, subject: &str) -> Priority {
         let code = self.exact.get(subject).or_else(|| self.folded.get(&subject.to_lowercase()));
-        code.map_or(Priority::Normal, |code| Priority::from_code(*code))
+        code.copied().unwrap_or(Priority::Normal)
     }
 
     /// The map's own subjects: the catalogue of last resort when WispHub never answered.
@@ -256,10 +263,10 @@ mod tests {
     }
 
     #[test]
-    fn a_configured_map_replaces_the_default_and_odd_codes_are_normal() {
-        let configured = HashMap::from([("Visita".to_owned(), 4u8), ("Rara".to_owned(), 9u8)]);
+    fn a_configured_map_replaces_the_default() {
+        let configured = HashMap::from([("Visita".to_owned(), 4u8), ("Rara".to_owned(), 1u8)]);
         let map = PriorityMap::new(Some(&configured));
-        assert_eq!((map.priority("Visita"), map.priority("Rara")), (Priority::VeryHigh, Priority::Normal));
+        assert_eq!((map.priority("Visita"), map.priority("Rara")), (Priority::VeryHigh, Priority::Low));
         assert_eq!(map.priority("No Tiene Internet"), Priority::Normal);
         assert_eq!(map.subjects(), ["Rara", "Visita"]);
     }

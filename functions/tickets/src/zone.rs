@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use futures::future::try_join_all;
 use serde::Serialize;
-use shared::auth::now_secs;
 use shared::budget;
-use shared::store::{Store, StoreError, keys};
+use shared::clock::now_secs;
+use shared::store::{Store, StoreError, claim, keys};
 use shared::wisphub::{Route, UpstreamError, WispHub};
 use utoipa::ToSchema;
 
@@ -63,10 +63,8 @@ pub async fn lock_zone(store: &Arc<dyn Store>, zone: i64, request_budget: Durati
     let lease_secs = lease(request_budget).as_secs();
     let owner = uuid::Uuid::new_v4().to_string();
     loop {
-        match store.put_if_absent(&key, &owner, now_secs() + lease_secs).await {
-            Ok(()) => return Ok(Held::new(store.clone(), key, owner)),
-            Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e),
+        if claim::try_claim(&**store, &key, &owner, now_secs() + lease_secs).await? {
+            return Ok(Held::new(store.clone(), key, owner));
         }
         let pause = Duration::from_millis(rand::random_range(100..=200));
         if budget::remaining(request_budget) < pause + CRITICAL_SECTION_RESERVE {

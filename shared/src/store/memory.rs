@@ -6,14 +6,16 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{Item, Store, StoreError};
-use crate::auth::now_secs;
+use crate::clock::now_secs;
 
+/// The `Store` in this process's memory: for local runs and tests (instances share nothing).
 #[derive(Default)]
 pub struct MemoryStore {
     items: Mutex<HashMap<String, Item>>,
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+pub mod claim;
 mod dynamo;
 mod memory;
 
@@ -12,12 +13,14 @@ pub use memory::MemoryStore;
 /// A stored record. `version` grows by one on every write, for optimistic updates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
+    /// What the owner wrote (counters: a decimal count).
     pub value: String,
     pub version: u64,
     /// Unix seconds after which the record counts as absent.
     pub expires_at: u64,
 }
 
+/// Why a store call failed: a lost race (`ConditionFailed`) is told apart from an outage.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The write's condition did not hold: someone else got there first.
@@ -52,24 +55,31 @@ pub trait Store: Send + Sync {
 
 /// Keys of the single table, in one place (ARCHITECTURE.md §State).
 pub mod keys {
+    /// A ping task, under our own task id.
     pub fn ping_task(task_id: &str) -> String {
         format!("PING#{task_id}")
     }
+    /// The claim of the one running ping of a service.
     pub fn running_ping(service_id: i64) -> String {
         format!("PINGSVC#{service_id}")
     }
+    /// An idempotency record (the key already scoped to its caller).
     pub fn idempotency(key: &str) -> String {
         format!("IDEM#{key}")
     }
+    /// The lock serialising ticket creation in a zone.
     pub fn zone_lock(zone_id: i64) -> String {
         format!("ZONELOCK#{zone_id}")
     }
+    /// Failed logins of a username or source address.
     pub fn login_attempts(subject: &str) -> String {
         format!("ATTEMPT#login#{subject}")
     }
+    /// Failed identity verifications of a service.
     pub fn verify_attempts(service_id: i64) -> String {
         format!("ATTEMPT#verify#{service_id}")
     }
+    /// A service locked out of verification after too many failures.
     pub fn verify_lockout(service_id: i64) -> String {
         format!("LOCKOUT#verify#{service_id}")
     }

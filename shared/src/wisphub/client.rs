@@ -1,17 +1,15 @@
-//! The WispHub client: `Api-Key`, per-call timeout inside the request budget, GET retries with
-//! jittered backoff, limit/offset paging with bounded concurrency, typed errors, one trace per call.
+//! The WispHub transport: `Api-Key`, per-call timeout inside the request budget, GET retries with
+//! jittered backoff and hedging, typed errors, one span per call (paging is in `paging.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use futures::{StreamExt, TryStreamExt, stream};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio::time::Instant;
+use tracing::{Span, field};
 
 use super::clients::RecentClients;
 use super::{Route, UpstreamError};
@@ -26,17 +24,24 @@ const MIN_CALL_TIME: Duration = Duration::from_millis(100);
 /// How to reach and treat the tenant.
 #[derive(Debug, Clone)]
 pub struct WispHubSettings {
+    /// The tenant's API root, without a trailing slash.
     pub base_url: String,
+    /// Sent as `Authorization: Api-Key …`; never logged.
     pub api_key: Option<SecretString>,
+    /// Longest wait for one exchange (a hedge's duplicate shares its deadline).
     pub timeout: Duration,
     /// Unanswered this long, an idempotent GET gets one duplicate (zero: never).
     pub hedge: Duration,
+    /// Time calls may take outside a request (background refreshes); in one, its own deadline rules.
     pub budget: Duration,
+    /// Pages of one list fetched at once.
     pub concurrency: usize,
+    /// The `limit` asked of each page.
     pub page_size: usize,
 }
 
 impl WispHubSettings {
+    /// The `WISPHUB_*` and `REQUEST_BUDGET_MS` settings.
     pub fn from_config(config: &Config) -> Self {
         WispHubSettings {
             base_url: config.wisphub_api_url.clone(),
@@ -53,7 +58,9 @@ impl WispHubSettings {
 /// A POST or PUT body. WispHub takes JSON everywhere and multipart where its web forms do.
 #[derive(Debug, Clone)]
 pub enum Payload {
+    /// A JSON body.
     Json(Value),
+    /// `multipart/form-data` text fields, in order.
     Multipart(Vec<(&'static str, String)>),
 }
 
@@ -77,6 +84,7 @@ struct Inner {
 }
 
 impl WispHub {
+    /// The client for `settings`; built once per process, its connections reused.
     pub fn new(settings: WispHubSettings) -> Self {
         let http = reqwest::Client::builder()
             // A redirect from WispHub is a wrong-slash 301 or an http:// link: never follow either.
@@ -88,6 +96,7 @@ impl WispHub {
         WispHub { inner: Arc::new(Inner { http, settings, recent_clients: RecentClients::default() }) }
     }
 
+    /// What this client was built with.
     pub fn settings(&self) -> &WispHubSettings {
         &self.inner.settings
     }
@@ -98,13 +107,15 @@ impl WispHub {
     }
 
     /// One JSON document from a GET route; `None` when WispHub answers 404.
+    // Spans record the route template only: queries carry phones and documents, ids are customers'.
+    #[tracing::instrument(name = "wisphub_get", target = "wisphub", skip_all, fields(route = route.template()))]
     pub async fn get(&self, route: &Route, query: &[(&str, String)]) -> Result<Option<Value>, UpstreamError> {
         self.get_decoded(route, query, |body| decode(body)).await
     }
 
     /// A GET, retried with backoff while it fails transiently (a body that does not decode counts:
     /// a proxy's HTML page is usually a passing fault), decoded by `decode_body`.
-    async fn get_decoded<R>(
+    pub(super) async fn get_decoded<R>(
         &self,
         route: &Route,
         query: &[(&str, String)],
@@ -143,79 +154,21 @@ impl WispHub {
         }
     }
 
-    /// Every record of a paged list: the first page tells the count, the other offsets are computed
-    /// by us (WispHub's `next` is an `http://` link) and fetched with bounded concurrency.
-    /// A record that does not decode is skipped and logged.
-    pub async fn list<T: DeserializeOwned + Send>(
-        &self,
-        route: &Route,
-        filters: &[(&str, String)],
-    ) -> Result<Vec<T>, UpstreamError> {
-        self.list_kept(route, filters, Some).await
-    }
-
-    /// Like `list`, but each record is passed through `keep` as its page arrives and only what it
-    /// returns is held, so a 50,000-client list never sits in memory whole in its wire form.
-    pub async fn list_kept<T: DeserializeOwned, U: Send>(
-        &self,
-        route: &Route,
-        filters: &[(&str, String)],
-        keep: impl Fn(T) -> Option<U> + Sync,
-    ) -> Result<Vec<U>, UpstreamError> {
-        let size = self.settings().page_size.max(1);
-        let keep = &keep;
-        let (count, returned, mut kept) = self.page(route, filters, size, 0, keep).await?;
-        // WispHub may cap `limit` silently: step by what it really returned.
-        let step = if returned < size && returned < count { returned.max(1) } else { size };
-        let offsets: Vec<usize> = (1..count.div_ceil(step)).map(|page| page * step).collect();
-        let mut pages = stream::iter(offsets)
-            .map(|offset| async move { self.page(route, filters, step, offset, keep).await.map(|(_, _, rows)| rows) })
-            .buffered(self.settings().concurrency);
-        while let Some(rows) = pages.try_next().await? {
-            kept.extend(rows);
-        }
-        // Callers may hold a list for minutes: give back the growth slack.
-        kept.shrink_to_fit();
-        Ok(kept)
-    }
-
-    /// The records of a filtered list that really match: WispHub ignores filters it does not know
-    /// (and then sends its whole list), so each record is checked.
-    pub async fn find<T: DeserializeOwned + Send>(
-        &self,
-        route: &Route,
-        filters: &[(&str, String)],
-        matches: impl Fn(&T) -> bool + Sync,
-    ) -> Result<Vec<T>, UpstreamError> {
-        self.list_kept(route, filters, |record| matches(&record).then_some(record)).await
-    }
-
     /// A POST or PUT, sent once: a write is never retried blindly (it may have happened).
+    #[tracing::instrument(name = "wisphub_send", target = "wisphub", skip_all,
+        fields(%method, route = route.template(), status = field::Empty))]
     pub async fn send(&self, method: Method, route: &Route, payload: Payload) -> Result<Answer, UpstreamError> {
         let once = Try { attempt: 0, hedge: false, timeout: self.settings().timeout };
         let (status, body) = self.call(method, route, &[], Some(payload), once).await?;
+        Span::current().record("status", status.as_u16());
         let body = if body.is_empty() { Value::Null } else { decode(&body)? };
         Ok(Answer { status, body })
     }
 
-    /// One page: the list's total count, how many rows WispHub returned and the rows kept.
-    async fn page<T: DeserializeOwned, U>(
-        &self,
-        route: &Route,
-        filters: &[(&str, String)],
-        limit: usize,
-        offset: usize,
-        keep: &impl Fn(T) -> Option<U>,
-    ) -> Result<(usize, usize, Vec<U>), UpstreamError> {
-        let mut query = filters.to_vec();
-        query.push(("limit", limit.to_string()));
-        query.push(("offset", offset.to_string()));
-        let page = self.get_decoded(route, &query, |body| decode_page(route, body, keep)).await?;
-        page.ok_or(UpstreamError::BadStatus(404))
-    }
-
     /// One HTTP exchange within the budget, traced by route template, status, time and which try
     /// it was (never the query, body or key).
+    #[tracing::instrument(name = "wisphub_call", target = "wisphub", skip_all, fields(%method,
+        route = route.template(), attempt = attempt.attempt, hedge = attempt.hedge, status = field::Empty))]
     async fn call(
         &self,
         method: Method,
@@ -258,6 +211,7 @@ impl WispHub {
         let route_template = route.template();
         match result {
             Ok((status, body)) => {
+                Span::current().record("status", status.as_u16());
                 tracing::info!(target: "wisphub", %method, route = route_template, status = status.as_u16(), ms, attempt, hedge, "upstream call");
                 match status {
                     StatusCode::FORBIDDEN => Err(UpstreamError::KeyRefused),
@@ -294,7 +248,7 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base * rand::random_range(0.5..1.5)) as u64)
 }
 
-fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, UpstreamError> {
+pub(super) fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, UpstreamError> {
     serde_json::from_slice(body).map_err(|_| {
         let looks_html = first_byte(body) == Some(b'<');
         UpstreamError::Garbage(if looks_html { "an HTML page".into() } else { "undecodable body".into() })
@@ -302,81 +256,6 @@ fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, UpstreamError> {
 }
 
 /// The first byte of a body that is not white space: what kind of document it is.
-fn first_byte(body: &[u8]) -> Option<u8> {
+pub(super) fn first_byte(body: &[u8]) -> Option<u8> {
     body.iter().copied().find(|b| !b.is_ascii_whitespace())
-}
-
-/// A DRF page, its rows left undecoded until `decode_page`.
-#[derive(Deserialize)]
-struct RawPage<'a> {
-    #[serde(default)]
-    count: Value,
-    #[serde(borrow)]
-    results: Option<Vec<&'a RawValue>>,
-}
-
-/// The count, the number of rows and the kept rows of one page body. Each row is decoded on its
-/// own; a malformed one is logged by field path (never its content) and skipped.
-fn decode_page<T: DeserializeOwned, U>(
-    route: &Route,
-    body: &[u8],
-    keep: &impl Fn(T) -> Option<U>,
-) -> Result<(usize, usize, Vec<U>), UpstreamError> {
-    // Some list routes answer a bare array instead of a page (serde's untagged enums cannot hold raw rows).
-    let (count, rows) = if first_byte(body) == Some(b'[') {
-        let rows: Vec<&RawValue> = decode(body)?;
-        (rows.len(), rows)
-    } else {
-        let page: RawPage = decode(body)?;
-        let rows = page.results.ok_or_else(|| UpstreamError::Garbage("a page without results".into()))?;
-        (super::model::lenient_count(&page.count).unwrap_or(rows.len()), rows)
-    };
-    let returned = rows.len();
-    let kept = rows
-        .into_iter()
-        .enumerate()
-        .filter_map(|(index, row)| {
-            match serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_str(row.get())) {
-                Ok(record) => keep(record),
-                Err(e) => {
-                    tracing::warn!(target: "wisphub", route = route.template(), index, field = %e.path(), "malformed record skipped");
-                    None
-                }
-            }
-        })
-        .collect();
-    Ok((count, returned, kept))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::model::ClientRecord;
-    use super::*;
-
-    fn ids(body: &str) -> Result<(usize, usize, Vec<i64>), UpstreamError> {
-        decode_page(&Route::Clients, body.as_bytes(), &|record: ClientRecord| Some(record.id_servicio))
-    }
-
-    #[test]
-    fn a_page_gives_its_count_rows_and_the_records_that_decode() {
-        let page = r#"{"count": "7", "next": "http://x/?offset=3", "results": [
-            {"id_servicio": 1, "nombre": "Ana"}, {"nombre": "sin id"}, {"id_servicio": "3"}]}"#;
-        assert_eq!(ids(page), Ok((7, 3, vec![1, 3])), "string count read, the row without id skipped");
-        assert_eq!(ids(r#"[{"id_servicio": 5}]"#), Ok((1, 1, vec![5])), "a bare array is one whole page");
-    }
-
-    #[test]
-    fn a_body_that_is_not_a_page_is_garbage() {
-        assert_eq!(ids(r#"{"detail": "x"}"#), Err(UpstreamError::Garbage("a page without results".into())));
-        assert_eq!(ids("<html>"), Err(UpstreamError::Garbage("an HTML page".into())));
-        assert_eq!(ids("42"), Err(UpstreamError::Garbage("undecodable body".into())));
-    }
-
-    #[test]
-    fn keep_decides_what_is_held() {
-        let page = r#"{"count": 3, "results": [{"id_servicio": 1}, {"id_servicio": 2}, {"id_servicio": 3}]}"#;
-        let odd =
-            decode_page(&Route::Clients, page.as_bytes(), &|r: ClientRecord| (r.id_servicio % 2 == 1).then_some(r));
-        assert_eq!(odd.map(|(count, returned, kept)| (count, returned, kept.len())), Ok((3, 3, 2)));
-    }
 }

@@ -6,6 +6,7 @@ mod client;
 mod clients;
 mod hedge;
 pub mod model;
+mod paging;
 pub mod plans;
 
 pub use client::{Answer, Payload, WispHub, WispHubSettings};
@@ -16,6 +17,7 @@ pub enum Route {
     Clients,
     ClientProfile(i64),
     ClientPing(i64),
+    /// An asynchronous WispHub task (a ping), by WispHub's task id.
     Task(String),
     Tickets,
     Ticket(i64),
@@ -29,6 +31,7 @@ pub enum Route {
 }
 
 impl Route {
+    /// The path with `{id}` in place of ids: what logs and spans show.
     pub fn template(&self) -> &'static str {
         match self {
             Route::Clients => "/api/clientes/",
@@ -67,16 +70,22 @@ impl Route {
 /// Why WispHub gave us no usable answer. Unavailable ones become 503, the rest 502.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpstreamError {
+    /// The per-call timeout passed (503).
     #[error("WispHub did not answer in time")]
     Timeout,
+    /// Too little of the request budget was left to call (503).
     #[error("the request budget ran out before WispHub answered")]
     BudgetExhausted,
+    /// No answer at all: `connect` when the connection failed, else `transport` (503).
     #[error("WispHub unreachable: {0}")]
     Unreachable(String),
+    /// WispHub answered 403 to our `Api-Key` (503).
     #[error("WispHub refused our API key")]
     KeyRefused,
+    /// An unexpected HTTP status: a redirect, a 5xx, or an error where data was due (502).
     #[error("WispHub answered HTTP {0}")]
     BadStatus(u16),
+    /// A body that is not the expected JSON; says what kind, never quotes it (502).
     #[error("WispHub answered something that is not the expected JSON: {0}")]
     Garbage(String),
 }

@@ -75,6 +75,7 @@ pub struct DeviceRecord {
 }
 
 impl ClientRecord {
+    /// Whether WispHub shows the service as `Activo`.
     pub fn is_active(&self) -> bool {
         self.estado.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("activo"))
     }

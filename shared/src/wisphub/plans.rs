@@ -1,27 +1,26 @@
 //! Internet plans upstream: the kind of a plan and its detail (price, speeds). Used by the plans
 //! function and by client verification (a client record without a price takes its plan's).
-
-use serde::Serialize;
-use utoipa::ToSchema;
+//! How our API spells a plan's type is the plans function's business (`internet-plans`).
 
 use super::model::{PlanDetailRecord, PlanRecord};
 use super::{Route, UpstreamError, WispHub};
 
 /// How WispHub provisions a plan; it decides which detail route exists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanKind {
-    #[serde(rename = "PPPoE")]
+    /// PPPoE: detail under `pppoe/{id}/`.
     Pppoe,
-    #[serde(rename = "Simple Queue")]
+    /// Simple Queue: detail under `queue/{id}/`.
     SimpleQueue,
-    #[serde(rename = "PCQ")]
+    /// PCQ: WispHub has no detail route.
     Pcq,
-    /// A type this API does not know; both detail routes are tried.
-    #[serde(untagged)]
+    /// A type this API does not know, with WispHub's label (empty when unknown); both detail
+    /// routes are tried.
     Other(String),
 }
 
 impl PlanKind {
+    /// The kind a `tipo` label names (`"PPPoE"`, `"Simple Queue"`, `"PCQ"`, in any case).
     pub fn from_label(label: Option<&str>) -> Self {
         let label = label.unwrap_or_default();
         let folded = label.to_lowercase();

@@ -8,7 +8,11 @@ use chrono_tz::Tz;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::auth::{ApiUser, Scope};
+use crate::users::{ApiUser, Scope};
+
+mod vars;
+
+use vars::{Vars, invalid, split};
 
 /// The default CORS origins of API.md §8: local front-ends and the chatbot on both loopback names.
 pub const DEFAULT_CORS_ORIGINS: &[&str] = &[
@@ -27,15 +31,19 @@ pub const DEFAULT_CORS_ORIGINS: &[&str] = &[
 /// A setting that stops start-up: missing when required, or present but malformed.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
+    /// A required variable is unset.
     #[error("configuration error: {0} is required but not set")]
     Missing(&'static str),
+    /// `name` must be set because `with` is.
     #[error("configuration error: {name} is required when {with} is set")]
     RequiredWith { name: &'static str, with: &'static str },
+    /// `name` is set but cannot be used, for `reason`.
     #[error("configuration error: {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
 }
 
 /// Every setting of API.md §9, parsed. Secrets are `SecretString`, so `Debug` never shows them.
+/// Each field is the variable of its name in capitals, a duration's with its unit (`_MS`, `_MINUTES`).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub host: String,
@@ -89,8 +97,11 @@ pub struct Config {
 /// A value the current program cannot start without, beyond what every program needs.
 #[derive(Debug, Clone, Copy)]
 pub enum Need {
+    /// `API_USERS` or the `API_USERNAME` + `API_PASSWORD_HASH` pair (the token route).
     ApiUsers,
+    /// `WISPHUB_API_KEY` (every function that calls WispHub).
     WispHubKey,
+    /// `TABLE_NAME` (every function that keeps state across instances).
     Table,
 }
 
@@ -102,11 +113,6 @@ struct ApiUserEntry {
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
     /// Reads settings through `lookup`, so tests and `wisphub-local` can supply their own values.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -175,51 +181,6 @@ impl Config {
     }
 }
 
-struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
-
-impl Vars<'_> {
-    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
-        (self.0)(name).ok_or(ConfigError::Missing(name))
-    }
-
-    fn or(&self, name: &str, default: &str) -> String {
-        (self.0)(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    fn optional<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        (self.0)(name).map(|raw| raw.parse().map_err(|e| invalid(name, e))).transpose()
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        Ok(self.optional(name)?.unwrap_or(default))
-    }
-
-    fn list<T: std::str::FromStr>(&self, name: &'static str, default: &str) -> Result<Vec<T>, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        split(&self.or(name, default)).map(|item| item.parse().map_err(|e| invalid(name, e))).collect()
-    }
-
-    fn json<T: serde::de::DeserializeOwned>(&self, name: &'static str) -> Result<Option<T>, ConfigError> {
-        (self.0)(name).map(|raw| serde_json::from_str(&raw).map_err(|e| invalid(name, e))).transpose()
-    }
-}
-
-fn split(list: &str) -> impl Iterator<Item = &str> {
-    list.split(',').map(str::trim).filter(|item| !item.is_empty())
-}
-
-fn invalid(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {
-    ConfigError::Invalid { name, reason: reason.to_string() }
-}
-
 fn country_code(vars: &Vars) -> Result<String, ConfigError> {
     let code = vars.or("DEFAULT_COUNTRY_CODE", "57");
     let digits = code.trim_start_matches('+');
@@ -249,7 +210,7 @@ fn api_users(vars: &Vars) -> Result<Vec<ApiUser>, ConfigError> {
             .collect::<Result<_, _>>()?;
         users.push(ApiUser::new(entry.username, entry.password_hash, scopes).map_err(|e| invalid("API_USERS", e))?);
     }
-    match ((vars.0)("API_USERNAME"), (vars.0)("API_PASSWORD_HASH")) {
+    match (vars.get("API_USERNAME"), vars.get("API_PASSWORD_HASH")) {
         (Some(username), Some(hash)) => {
             users.push(ApiUser::new(username, hash, Scope::ALL.to_vec()).map_err(|e| invalid("API_PASSWORD_HASH", e))?)
         }

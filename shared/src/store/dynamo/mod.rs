@@ -1,31 +1,22 @@
 //! The DynamoDB store: one table (`pk`/`sk`, TTL on `expires_at`), conditional writes for every race,
 //! and expired items treated as absent because DynamoDB's TTL deletes them days late.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue, ScalarAttributeType,
-    TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::{Item, Store, StoreError};
-use crate::auth::now_secs;
+use crate::clock::now_secs;
 
-const PK: &str = "pk";
-const SK: &str = "sk";
-/// Every item sits under this sort key: the table keeps `sk` so it can grow without a migration.
-const SK_VALUE: &str = "#";
-const VALUE: &str = "value";
-const VERSION: &str = "version";
-const EXPIRES_AT: &str = "expires_at";
+mod codec;
+mod table;
+
+use codec::{EXPIRES_AT, PK, SK, SK_VALUE, VALUE, VERSION, corrupt, live_item, n, number, s};
+
 /// A lost put-vs-increment race is retried this often before giving up.
 const INCREMENT_TRIES: usize = 5;
-const TABLE_ACTIVE_WAIT: Duration = Duration::from_secs(60);
 
 /// The `Store` on a DynamoDB table (or a DynamoDB-protocol server such as DynamoDB Local).
 #[derive(Clone, Debug)]
@@ -49,70 +40,6 @@ impl DynamoStore {
             builder = builder.endpoint_url(endpoint);
         }
         Self::new(Client::from_conf(builder.build()), table)
-    }
-
-    /// Creates the table with TTL on `expires_at` unless it exists, and waits until it is usable.
-    pub async fn create_table(&self) -> Result<(), StoreError> {
-        let attribute = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
-        };
-        let key = |name: &str, key_type| KeySchemaElement::builder().attribute_name(name).key_type(key_type).build();
-        let created = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .attribute_definitions(attribute(PK).map_err(built)?)
-            .attribute_definitions(attribute(SK).map_err(built)?)
-            .key_schema(key(PK, KeyType::Hash).map_err(built)?)
-            .key_schema(key(SK, KeyType::Range).map_err(built)?)
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {}
-            Err(err) => return Err(unavailable("create_table", &err)),
-        }
-        self.wait_until_active().await?;
-        self.enable_ttl().await
-    }
-
-    async fn wait_until_active(&self) -> Result<(), StoreError> {
-        let deadline = tokio::time::Instant::now() + TABLE_ACTIVE_WAIT;
-        loop {
-            let described = self.client.describe_table().table_name(&self.table).send().await;
-            let described = described.map_err(|err| unavailable("describe_table", &err))?;
-            if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(StoreError::Unavailable("describe_table: table not active in time".into()));
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-
-    /// Enabling TTL twice is an error in DynamoDB, so look first; a concurrent enable is fine too.
-    async fn enable_ttl(&self) -> Result<(), StoreError> {
-        if self.ttl_enabled().await? {
-            return Ok(());
-        }
-        let spec =
-            TimeToLiveSpecification::builder().attribute_name(EXPIRES_AT).enabled(true).build().map_err(built)?;
-        let updated =
-            self.client.update_time_to_live().table_name(&self.table).time_to_live_specification(spec).send().await;
-        match updated {
-            Ok(_) => Ok(()),
-            Err(_) if self.ttl_enabled().await? => Ok(()),
-            Err(err) => Err(unavailable("update_time_to_live", &err)),
-        }
-    }
-
-    async fn ttl_enabled(&self) -> Result<bool, StoreError> {
-        let described = self.client.describe_time_to_live().table_name(&self.table).send().await;
-        let described = described.map_err(|err| unavailable("describe_time_to_live", &err))?;
-        let status = described.time_to_live_description().and_then(|d| d.time_to_live_status());
-        Ok(matches!(status, Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)))
     }
 
     /// Writes a whole record, provided `when` holds for the record it replaces.
@@ -198,17 +125,7 @@ impl Store for DynamoStore {
             .await
             .map_err(|err| unavailable("get_item", &err))?;
         let Some(attributes) = got.item() else { return Ok(None) };
-        let expires_at = number(attributes, EXPIRES_AT).ok_or_else(|| corrupt(key, EXPIRES_AT))?;
-        if expires_at <= now_secs() {
-            return Ok(None);
-        }
-        // Counters keep their count as a number so `ADD` works; callers always see a decimal string.
-        let value = match attributes.get(VALUE) {
-            Some(AttributeValue::S(value)) | Some(AttributeValue::N(value)) => value.clone(),
-            _ => return Err(corrupt(key, VALUE)),
-        };
-        let version = number(attributes, VERSION).ok_or_else(|| corrupt(key, VERSION))?;
-        Ok(Some(Item { value, version, expires_at }))
+        live_item(key, attributes, now_secs())
     }
 
     async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
@@ -264,24 +181,6 @@ impl Store for DynamoStore {
         }
         Err(StoreError::Unavailable("increment: too much contention".into()))
     }
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
-
-fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn number(attributes: &HashMap<String, AttributeValue>, name: &str) -> Option<u64> {
-    attributes.get(name)?.as_n().ok()?.parse().ok()
-}
-
-/// Names the key's kind (`PING`, `IDEM`, ...) but not the rest of the key, which may be personal data.
-fn corrupt(key: &str, attribute: &str) -> StoreError {
-    let kind = key.split('#').next().unwrap_or_default();
-    StoreError::Corrupt(format!("{kind} item: bad or missing `{attribute}`"))
 }
 
 /// `ConditionFailed` when the service says so (`failed` tests the operation's typed error), else `unavailable`.
