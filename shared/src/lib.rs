@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod ids;
 pub mod outage;
 pub mod startup;
 pub mod state;

@@ -4,6 +4,7 @@
 use serde_json::json;
 use shared::auth::now_secs;
 use shared::envelope::CLIENT_NOT_FOUND;
+use shared::ids::ServiceId;
 use shared::store::{StoreError, keys};
 use shared::{Action, ApiError, Reply};
 
@@ -41,7 +42,8 @@ pub async fn resolve(state: &ClientsState, claim: Claim) -> Result<Reply, ApiErr
 }
 
 /// API.md §4.2: does the claim match this service's holder? Says which fields matched, nothing else.
-pub async fn verify(state: &ClientsState, service_id: i64, claim: Claim) -> Result<Reply, ApiError> {
+pub async fn verify(state: &ClientsState, service_id: ServiceId, claim: Claim) -> Result<Reply, ApiError> {
+    let service_id = service_id.get();
     let fields = claim.fields();
     if fields.len() < MIN_FIELDS {
         return Ok(Reply::failure(

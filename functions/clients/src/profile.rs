@@ -5,18 +5,15 @@ use axum::http::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use shared::envelope::CLIENT_NOT_FOUND;
+use shared::ids::{Document, Phone, ServiceId};
 use shared::wisphub::{Payload, Route, refusal_reason};
 use shared::{Action, ApiError, Reply};
 use utoipa::ToSchema;
 
 use crate::ClientsState;
 use crate::client::Client;
-use crate::text::{document_key, national_number, national_numbers};
+use crate::text::{document_key, national_numbers};
 
-/// WispHub's `cedula` holds at most this many characters (separators are dropped before counting).
-const MAX_DOCUMENT_CHARS: usize = 20;
-/// E.164: a phone number has at most 15 digits, country code included.
-const MAX_PHONE_DIGITS: usize = 15;
 /// Longest text accepted for either field as typed, separators included.
 const MAX_RAW_CHARS: usize = 64;
 
@@ -31,10 +28,10 @@ pub struct ProfileUpdate {
     pub phone: Option<String>,
 }
 
-/// The normalised values to write: document without separators, phone as `+<country><national>`.
+/// The values to write, each one WispHub can keep.
 struct Wanted {
-    document: Option<String>,
-    phone: Option<String>,
+    document: Option<Document>,
+    phone: Option<Phone>,
 }
 
 fn normalise(update: ProfileUpdate, country_code: &str) -> Result<Wanted, ApiError> {
@@ -44,33 +41,20 @@ fn normalise(update: ProfileUpdate, country_code: &str) -> Result<Wanted, ApiErr
         }
     }
     let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-    let document = given(update.document).map(|d| document_key(&d));
-    if document.as_deref().is_some_and(|d| d.len() < 5) {
-        return Err(ApiError::invalid("document", "debe tener al menos 5 caracteres alfanuméricos"));
-    }
-    if document.as_deref().is_some_and(|d| d.len() > MAX_DOCUMENT_CHARS) {
-        return Err(ApiError::invalid("document", "debe tener como máximo 20 caracteres alfanuméricos"));
-    }
-    let phone = match given(update.phone) {
-        Some(raw) => Some(
-            national_number(&raw, country_code)
-                .ok_or_else(|| ApiError::invalid("phone", "no es un número telefónico"))?,
-        ),
-        None => None,
-    };
-    // What WispHub gets is `+<country><national>`: that is what must fit E.164.
-    if phone.as_deref().is_some_and(|p| country_code.len() + p.len() > MAX_PHONE_DIGITS) {
-        return Err(ApiError::invalid("phone", "debe tener como máximo 15 dígitos con el indicativo del país"));
-    }
+    let document = given(update.document).map(|d| Document::storable(&d)).transpose();
+    let document = document.map_err(|problem| ApiError::invalid("document", problem))?;
+    let phone = given(update.phone).map(|p| Phone::storable(&p, country_code)).transpose();
+    let phone = phone.map_err(|problem| ApiError::invalid("phone", problem))?;
     Ok(Wanted { document, phone })
 }
 
-pub async fn update(state: &ClientsState, service_id: i64, update: ProfileUpdate) -> Result<Reply, ApiError> {
+pub async fn update(state: &ClientsState, service_id: ServiceId, update: ProfileUpdate) -> Result<Reply, ApiError> {
     let country_code = &state.app.config.default_country_code;
     let wanted = normalise(update, country_code)?;
     if wanted.document.is_none() && wanted.phone.is_none() {
         return Ok(Reply::failure(Action::ClientUpdateFailed, "No se brindaron datos válidos para actualizar."));
     }
+    let service_id = service_id.get();
     let wisphub = &state.app.wisphub;
     let Some(mut record) = wisphub.client_by_service_id(service_id).await? else {
         return Ok(Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND));
@@ -78,10 +62,10 @@ pub async fn update(state: &ClientsState, service_id: i64, update: ProfileUpdate
 
     let mut body = Map::new();
     if let Some(document) = &wanted.document {
-        body.insert("cedula".into(), json!(document));
+        body.insert("cedula".into(), json!(document.as_str()));
     }
     if let Some(phone) = &wanted.phone {
-        body.insert("telefono".into(), json!(format!("+{country_code}{phone}")));
+        body.insert("telefono".into(), json!(phone.international(country_code)));
     }
     let route = Route::ClientProfile(service_id);
     let answer = wisphub.send(Method::PUT, &route, Payload::Json(Value::Object(body))).await?;
@@ -93,10 +77,13 @@ pub async fn update(state: &ClientsState, service_id: i64, update: ProfileUpdate
     let stored = wisphub.get(&route, &[]).await?.unwrap_or(Value::Null);
     let stored_text = |key: &str| stored.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
     let mut not_kept = Vec::new();
-    if wanted.document.as_ref().is_some_and(|d| document_key(&stored_text("cedula")) != *d) {
+    if wanted.document.as_ref().is_some_and(|d| document_key(&stored_text("cedula")) != d.as_str()) {
         not_kept.push("document");
     }
-    if wanted.phone.as_ref().is_some_and(|p| !national_numbers(&stored_text("telefono"), country_code).contains(p)) {
+    let kept = |phone: &Phone| {
+        national_numbers(&stored_text("telefono"), country_code).contains(&phone.national(country_code))
+    };
+    if wanted.phone.as_ref().is_some_and(|p| !kept(p)) {
         not_kept.push("phone");
     }
     if !not_kept.is_empty() {

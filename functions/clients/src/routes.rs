@@ -4,6 +4,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
 use shared::extract::{Json, Path, Query};
+use shared::ids::{Document, Phone, ServiceId};
 use shared::{Action, ApiError, Reply};
 use utoipa::IntoParams;
 
@@ -13,7 +14,6 @@ use crate::client::{Client, example};
 use crate::identity::{Claim, IdentityClaim};
 use crate::lookup::{Lookup, find_clients};
 use crate::profile::{self, ProfileUpdate};
-use crate::text::{document_key, national_number};
 
 const MAX_PAGE: i64 = 1000;
 const ENVELOPE: &str = "The envelope; see the examples";
@@ -117,14 +117,10 @@ fn found(clients: Vec<Client>) -> Reply {
             "message": null, "meta": {"service_ids": [1001, 1002]}}))))]
 pub async fn get_client_by_document(
     State(state): State<ClientsState>,
-    Path(document): Path<String>,
+    Path(document): Path<Document>,
 ) -> Result<Reply, ApiError> {
-    let key = document_key(&document);
-    if key.is_empty() {
-        return Err(ApiError::invalid("document", "no contiene dígitos ni letras"));
-    }
     let code = &state.app.config.default_country_code;
-    Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Document(key), code).await?))
+    Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Document(document), code).await?))
 }
 
 /// A client by phone, compared on the national number.
@@ -137,11 +133,10 @@ pub async fn get_client_by_document(
             "message": null, "meta": {"service_ids": [1001]}}))))]
 pub async fn get_client_by_phone(
     State(state): State<ClientsState>,
-    Path(phone): Path<String>,
+    Path(phone): Path<Phone>,
 ) -> Result<Reply, ApiError> {
     let code = &state.app.config.default_country_code;
-    let number =
-        national_number(&phone, code).ok_or_else(|| ApiError::invalid("phone", "no es un número telefónico"))?;
+    let number = phone.national(code);
     Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Phone(number), code).await?))
 }
 
@@ -154,9 +149,9 @@ pub async fn get_client_by_phone(
             "message": null, "meta": {"service_ids": [1001]}}))))]
 pub async fn get_client_by_service_id(
     State(state): State<ClientsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
 ) -> Result<Reply, ApiError> {
-    let record = state.app.wisphub.client_by_service_id(service_id).await?;
+    let record = state.app.wisphub.client_by_service_id(service_id.get()).await?;
     Ok(found(record.iter().map(Client::from).collect()))
 }
 
@@ -188,7 +183,7 @@ pub async fn resolve_client(
         (status = 429, description = "5 failed verifications of this service in 15 minutes; see Retry-After")))]
 pub async fn verify_client(
     State(state): State<ClientsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
     checks::verify(&state, service_id, Claim::parse(claim)?).await
@@ -207,7 +202,7 @@ pub async fn verify_client(
             digits, or a `phone` that is not one number of at most 15 digits with the country code")))]
 pub async fn update_client(
     State(state): State<ClientsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
     Json(update): Json<ProfileUpdate>,
 ) -> Result<Reply, ApiError> {
     profile::update(&state, service_id, update).await

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::routing::get;
 use shared::auth::require_scope;
 use shared::extract::Path;
+use shared::ids::PlanId;
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
 
@@ -58,8 +59,8 @@ async fn list_plans(State(state): State<PlansState>) -> Result<Reply, ApiError> 
             "data": {"plan_id": 1, "name": "10MB PLUS", "type": "PPPoE", "price": 65000.0,
                 "download_speed": "10M", "upload_speed": "5M", "note": null}, "message": null, "meta": null})),
         (status = 422, description = "`plan_id` is not a positive integer", body = shared::envelope::Envelope)))]
-async fn get_plan(State(state): State<PlansState>, Path(plan_id): Path<i64>) -> Result<Reply, ApiError> {
-    Ok(match state.plans.detail(&state.app.wisphub, plan_id).await? {
+async fn get_plan(State(state): State<PlansState>, Path(plan_id): Path<PlanId>) -> Result<Reply, ApiError> {
+    Ok(match state.plans.detail(&state.app.wisphub, plan_id.get()).await? {
         Some(plan) => Reply::success(Action::InternetPlanFound, plan),
         None => Reply::info(Action::InternetPlanNotFound, "El plan de internet especificado no existe."),
     })

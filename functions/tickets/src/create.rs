@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use shared::config::Config;
 use shared::error::FieldProblem;
+use shared::ids::{ServiceId, ZoneId};
 use shared::outage::{Outage, OutageReport};
 use shared::wisphub::{Answer, Payload, Route, UpstreamError, WispHub, refusal_reason};
 use shared::{Action, ApiError, AppState, Reply};
@@ -50,11 +51,11 @@ pub struct CreateTicketBody {
 /// A create request that passed every check that needs no upstream call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTicket {
-    pub service_id: i64,
+    pub service_id: ServiceId,
     pub subject: String,
     pub description: String,
     pub technician_id: i64,
-    pub zone_id: Option<i64>,
+    pub zone_id: Option<ZoneId>,
 }
 
 impl CreateTicketBody {
@@ -70,28 +71,39 @@ impl CreateTicketBody {
         };
         let subject = need("subject", self.subject);
         let description = need("description", self.description);
-        let positive = |field: &str, value: Option<i64>, problems: &mut Vec<FieldProblem>| match value {
-            Some(id) if id <= 0 => {
-                problems.push(FieldProblem::new(field, "debe ser un entero positivo"));
-                0
-            }
-            Some(id) => id,
-            None => 0,
-        };
         if self.service_id.is_none() {
             problems.push(FieldProblem::new("service_id", "es obligatorio"));
         }
-        let service_id = positive("service_id", self.service_id, &mut problems);
+        let service_id = parsed("service_id", self.service_id, ServiceId::new, &mut problems);
         let technician = self.technician_id.or(default_technician);
         if technician.is_none() {
             problems.push(FieldProblem::new("technician_id", "es obligatorio: no hay técnico por defecto configurado"));
         }
-        let technician_id = positive("technician_id", technician, &mut problems);
-        positive("zone_id", self.zone_id, &mut problems);
-        if !problems.is_empty() {
-            return Err(ApiError::Validation(problems));
+        let positive = |id: i64| if id > 0 { Ok(id) } else { Err("debe ser un entero positivo") };
+        let technician_id = parsed("technician_id", technician, positive, &mut problems);
+        let zone_id = parsed("zone_id", self.zone_id, ZoneId::new, &mut problems);
+        match (service_id, technician_id) {
+            (Some(service_id), Some(technician_id)) if problems.is_empty() => {
+                Ok(NewTicket { service_id, subject, description, technician_id, zone_id })
+            }
+            _ => Err(ApiError::Validation(problems)),
         }
-        Ok(NewTicket { service_id, subject, description, technician_id, zone_id: self.zone_id })
+    }
+}
+
+/// A given id parsed, its problem noted under `field`.
+fn parsed<T>(
+    field: &str,
+    value: Option<i64>,
+    parse: impl FnOnce(i64) -> Result<T, &'static str>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<T> {
+    match value.map(parse)? {
+        Ok(id) => Some(id),
+        Err(problem) => {
+            problems.push(FieldProblem::new(field, problem));
+            None
+        }
     }
 }
 
@@ -105,17 +117,17 @@ pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) 
         None if known.stale => new.subject.clone(),
         None => return Err(ApiError::invalid("subject", "no es un asunto del catálogo de tickets")),
     };
-    let Some(client) = app.wisphub.client_by_service_id(new.service_id).await? else {
+    let Some(client) = app.wisphub.client_by_service_id(new.service_id.get()).await? else {
         return Ok(Reply::client_not_found());
     };
     let client_zone = client.zona.as_ref().and_then(|z| z.id);
     // The zone that counts is WispHub's: a caller's zone must not get around a full one.
     if let (Some(given), Some(zone)) = (new.zone_id, client_zone)
-        && given != zone
+        && given.get() != zone
     {
         return Err(ApiError::invalid("zone_id", format!("no coincide con la zona del cliente en WispHub ({zone})")));
     }
-    let Some(zone_id) = new.zone_id.or(client_zone) else {
+    let Some(zone_id) = new.zone_id.map(ZoneId::get).or(client_zone) else {
         return Err(ApiError::invalid("zone_id", "el cliente no tiene zona en WispHub; indique zone_id"));
     };
     let priority = subjects.priorities.priority(&subject);
@@ -126,9 +138,8 @@ pub async fn create_ticket(app: &AppState, subjects: &Subjects, new: NewTicket) 
         && let Some(outage) = Outage::of(&client)
     {
         let message = format!("{} No se abrió un ticket: la falla ya está reportada.", outage.message());
-        return Ok(
-            Reply::info(Action::GeneralOutage, message).with_data(OutageReport::new(new.service_id, Some(outage)))
-        );
+        return Ok(Reply::info(Action::GeneralOutage, message)
+            .with_data(OutageReport::new(new.service_id.get(), Some(outage))));
     }
     let form = form(&app.config, &new, &subject, priority.code());
     let lock = zone::lock_zone(&app.store, zone_id, app.config.request_budget).await?;
@@ -234,7 +245,7 @@ mod tests {
     #[test]
     fn a_complete_body_takes_the_default_technician_and_string_ids() {
         let new = body(json!({"service_id": "1004", "subject": " Internet Lento ", "description": "lento"})).unwrap();
-        assert_eq!((new.service_id, new.technician_id, new.zone_id), (1004, 7, None));
+        assert_eq!((new.service_id.get(), new.technician_id, new.zone_id), (1004, 7, None));
         assert_eq!(new.subject, "Internet Lento");
     }
 

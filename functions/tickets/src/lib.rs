@@ -14,13 +14,13 @@ mod zone;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::json;
 use shared::auth::{Caller, require_scope};
 use shared::extract::{Json, Path};
+use shared::ids::{IdempotencyKey, ServiceId, TicketId, ZoneId};
 use shared::wisphub::{Route, UpstreamError};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
@@ -30,7 +30,7 @@ pub use model::Ticket;
 pub use subjects::{ByPriority, SubjectCatalogue};
 pub use zone::ZoneLoad;
 
-use idempotency::{Begin, IdempotencyKey};
+use idempotency::Begin;
 use model::TicketRecord;
 use subjects::{PriorityMap, Subjects};
 
@@ -106,11 +106,12 @@ async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
 async fn create_ticket(
     State(state): State<TicketsState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    key: Result<Option<IdempotencyKey>, ApiError>,
     Json(body): Json<CreateTicketBody>,
 ) -> Result<Response, ApiError> {
+    // The body's problems are named before the header's.
     let new = body.validate(state.app.config.default_technician_id)?;
-    let Some(key) = IdempotencyKey::from_headers(&headers)? else {
+    let Some(key) = key? else {
         return Ok(create::create_ticket(&state.app, &state.subjects, new).await?.into_response());
     };
     let lease = lease::lease(state.app.config.request_budget);
@@ -144,8 +145,8 @@ async fn create_ticket(
                 "service_id": 1001, "zone_id": 1},
             "message": null, "meta": null})),
         (status = 422, description = "`ticket_id` is not a positive integer", body = shared::envelope::Envelope)))]
-async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64>) -> Result<Reply, ApiError> {
-    let Some(value) = state.app.wisphub.get(&Route::Ticket(ticket_id), &[]).await? else {
+async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<TicketId>) -> Result<Reply, ApiError> {
+    let Some(value) = state.app.wisphub.get(&Route::Ticket(ticket_id.get()), &[]).await? else {
         return Ok(Reply::info(Action::TicketNotFound, "El ticket especificado no existe."));
     };
     let record: TicketRecord =
@@ -168,9 +169,9 @@ async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64
         (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope)))]
 async fn list_tickets_by_service(
     State(state): State<TicketsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
 ) -> Result<Reply, ApiError> {
-    Ok(by_service::open_tickets_of_service(&state.app.wisphub, &state.app.config, service_id).await?)
+    Ok(by_service::open_tickets_of_service(&state.app.wisphub, &state.app.config, service_id.get()).await?)
 }
 
 /// Whether a zone has reached its limit of open tickets (counted over every page, no lock taken).
@@ -182,9 +183,9 @@ async fn list_tickets_by_service(
         example = json!({"ok": true, "type": "success", "action": "ticket_found",
             "data": {"is_blocked": true, "max_tickets": 3, "open_tickets": 3}, "message": null, "meta": null})),
         (status = 422, description = "`zone_id` is not a positive integer", body = shared::envelope::Envelope)))]
-async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<i64>) -> Result<Reply, ApiError> {
+async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<ZoneId>) -> Result<Reply, ApiError> {
     let config = &state.app.config;
-    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id).await?;
+    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id.get()).await?;
     Ok(Reply::success(Action::TicketFound, ZoneLoad::new(open, config.max_active_tickets_per_zone)))
 }
 

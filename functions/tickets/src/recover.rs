@@ -31,7 +31,7 @@ impl Attempt {
     }
 
     pub fn of(new: &NewTicket) -> Self {
-        Self::new(new.service_id, &new.subject, &new.description, Utc::now().timestamp())
+        Self::new(new.service_id.get(), &new.subject, &new.description, Utc::now().timestamp())
     }
 
     /// Whether a ticket read from WispHub is the one this attempt may have created.
