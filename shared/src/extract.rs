@@ -45,6 +45,16 @@ impl MediaType {
             MediaType::Form | MediaType::Other => Err(ApiError::UnsupportedMediaType { accepted: "application/json" }),
         }
     }
+
+    /// A form route reads an absent type as a form (OAuth2 clients often omit it); another one is a 415.
+    pub fn require_form(self) -> Result<(), ApiError> {
+        match self {
+            MediaType::Absent | MediaType::Form => Ok(()),
+            MediaType::Json | MediaType::Other => {
+                Err(ApiError::UnsupportedMediaType { accepted: "application/x-www-form-urlencoded" })
+            }
+        }
+    }
 }
 
 /// A JSON object body. A missing content type is read as JSON (v1 callers omit it), another one is a
@@ -58,6 +68,40 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         MediaType::of(request.headers()).require_json()?;
         let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
         parse_json(&bytes).map(Json)
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body. A missing content type is read as a form, another
+/// one is a 415; a bad field → 422.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        MediaType::of(request.headers()).require_form()?;
+        let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
+        parse_form(&bytes).map(Form)
+    }
+}
+
+/// A body a route takes either way: a form (also when no content type is given), or JSON when the
+/// type says so; anything else is a 415 naming both.
+pub struct FormOrJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormOrJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match MediaType::of(request.headers()) {
+            MediaType::Json => Json::from_request(request, state).await.map(|Json(value)| FormOrJson(value)),
+            MediaType::Absent | MediaType::Form => {
+                Form::from_request(request, state).await.map(|Form(value)| FormOrJson(value))
+            }
+            MediaType::Other => {
+                Err(ApiError::UnsupportedMediaType { accepted: "application/x-www-form-urlencoded o application/json" })
+            }
+        }
     }
 }
 

@@ -108,12 +108,18 @@ fn media_types_are_read_by_their_essence() {
 mod bodies_and_paths {
     use axum::Router;
     use axum::body::Body;
-    use axum::routing::get;
+    use axum::routing::{get, post};
     use http_body_util::BodyExt;
+    use serde::Deserialize;
     use tower::ServiceExt;
 
     use super::super::*;
     use crate::ids::{Document, ServiceId, TaskRef};
+
+    #[derive(Debug, Deserialize)]
+    struct Login {
+        username: String,
+    }
 
     /// Status and envelope message (or the handler's text) of one request through `app`.
     async fn answer(app: Router, request: Request) -> (StatusCode, String) {
@@ -125,6 +131,45 @@ mod bodies_and_paths {
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_owned));
         (status, message.unwrap_or(text))
+    }
+
+    fn post_with(content_type: Option<&str>, body: &str) -> Request {
+        let mut builder = Request::post("/");
+        if let Some(content_type) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        builder.body(Body::from(body.to_owned())).expect("request")
+    }
+
+    #[tokio::test]
+    async fn a_form_route_reads_an_untyped_body_as_a_form_and_refuses_json() {
+        let app = || Router::new().route("/", post(|Form(login): Form<Login>| async move { login.username }));
+
+        assert_eq!(answer(app(), post_with(None, "username=bot")).await, (StatusCode::OK, "bot".into()));
+        let typed = post_with(Some("application/x-www-form-urlencoded"), "username=b%C3%B3t");
+        assert_eq!(answer(app(), typed).await, (StatusCode::OK, "bót".into()));
+        let (status, message) = answer(app(), post_with(Some("application/json"), r#"{"username":"bot"}"#)).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(message.ends_with("como application/x-www-form-urlencoded."), "{message}");
+        let missing = answer(app(), post_with(None, "user=bot")).await;
+        assert_eq!(missing, (StatusCode::UNPROCESSABLE_ENTITY, "Error de validación: username: es obligatorio".into()));
+    }
+
+    #[tokio::test]
+    async fn a_form_or_json_route_reads_json_only_when_declared_and_names_both_in_its_415() {
+        let app =
+            || Router::new().route("/", post(|FormOrJson(login): FormOrJson<Login>| async move { login.username }));
+
+        assert_eq!(answer(app(), post_with(None, "username=bot")).await.1, "bot");
+        assert_eq!(answer(app(), post_with(Some("application/json"), r#"{"username":"js"}"#)).await.1, "js");
+        let untyped_json = answer(app(), post_with(None, r#"{"username":"js"}"#)).await;
+        assert_eq!(untyped_json.0, StatusCode::UNPROCESSABLE_ENTITY, "no type is a form, never guessed JSON");
+        let (status, message) = answer(app(), post_with(Some("text/plain"), "username=bot")).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            message,
+            "Tipo de contenido no admitido: envíe el cuerpo como application/x-www-form-urlencoded o application/json."
+        );
     }
 
     #[tokio::test]
