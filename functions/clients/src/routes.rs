@@ -3,17 +3,18 @@
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
+use shared::envelope::CLIENT_NOT_FOUND;
 use shared::extract::{Json, Path, Query};
 use shared::ids::{Document, Phone, ServiceId};
 use shared::{Action, ApiError, Reply};
 use utoipa::IntoParams;
 
 use crate::ClientsState;
-use crate::checks;
+use crate::checks::{self, Resolution, Verification};
 use crate::client::{Client, example};
 use crate::identity::{Claim, IdentityClaim};
 use crate::lookup::{Lookup, find_clients};
-use crate::profile::{self, ProfileUpdate};
+use crate::profile::{self, ProfileUpdate, Updated};
 
 const MAX_PAGE: i64 = 1000;
 const ENVELOPE: &str = "The envelope; see the examples";
@@ -167,7 +168,22 @@ pub async fn resolve_client(
     State(state): State<ClientsState>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
-    checks::resolve(&state, Claim::parse(claim)?).await
+    let claim = Claim::parse(claim)?;
+    Ok(match checks::resolve(&state.app.wisphub, &state.directory, &claim).await? {
+        Resolution::TooFewFields => Reply::failure(
+            Action::ClientVerificationFailed,
+            "Se requieren al menos 3 campos para resolver la identidad (nombre, dirección, plan, precio).",
+        ),
+        Resolution::NoMatch => {
+            Reply::failure(Action::ClientNotFound, "Ningún cliente coincide con todos los datos proporcionados.")
+        }
+        Resolution::Identified { client, service_ids } => Reply::success(Action::ClientVerified, client)
+            .with_message("Cliente identificado y verificado exitosamente.")
+            .with_meta(json!({ "service_ids": service_ids })),
+        Resolution::Ambiguous => {
+            Reply::failure(Action::ClientAmbiguous, "Varios clientes coinciden; se necesita otro dato.")
+        }
+    })
 }
 
 /// Is this person the holder of the service? Answers which fields matched, never stored values.
@@ -186,7 +202,20 @@ pub async fn verify_client(
     Path(service_id): Path<ServiceId>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
-    checks::verify(&state, service_id, Claim::parse(claim)?).await
+    let claim = Claim::parse(claim)?;
+    let verdict = |is_valid, matched| json!({ "is_valid": is_valid, "matched_fields": matched });
+    Ok(match checks::verify(&*state.app.store, &state.app.wisphub, service_id, &claim).await? {
+        Verification::TooFewFields => Reply::failure(
+            Action::ClientVerificationFailed,
+            "Se requieren al menos 3 campos para verificar la identidad (nombre, dirección, plan, precio).",
+        ),
+        Verification::LockedOut { retry_after_secs } => return Err(ApiError::TooManyAttempts { retry_after_secs }),
+        Verification::UnknownClient => Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND),
+        Verification::Verified { matched } => Reply::success(Action::ClientVerified, verdict(true, matched))
+            .with_message("Identidad validada de manera exitosa."),
+        Verification::Mismatch { matched } => Reply::success(Action::ClientVerificationFailed, verdict(false, matched))
+            .with_message("Los datos proporcionados no coinciden con la información registrada."),
+    })
 }
 
 /// Updates the document and/or phone, confirmed by reading WispHub back.
@@ -205,5 +234,22 @@ pub async fn update_client(
     Path(service_id): Path<ServiceId>,
     Json(update): Json<ProfileUpdate>,
 ) -> Result<Reply, ApiError> {
-    profile::update(&state, service_id, update).await
+    let code = &state.app.config.default_country_code;
+    let changes = update.parse(code)?;
+    Ok(match profile::update(&state.app.wisphub, &state.directory, code, service_id, changes).await? {
+        Updated::NothingGiven => {
+            Reply::failure(Action::ClientUpdateFailed, "No se brindaron datos válidos para actualizar.")
+        }
+        Updated::UnknownClient => Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND),
+        Updated::Refused(reason) => {
+            Reply::failure(Action::ClientUpdateFailed, format!("WispHub rechazó la actualización: {reason}"))
+        }
+        Updated::NotKept(fields) => Reply::failure(
+            Action::ClientUpdateFailed,
+            format!("WispHub no guardó los cambios en: {}.", fields.join(", ")),
+        ),
+        Updated::Kept(client) => {
+            Reply::success(Action::ClientUpdated, client).with_message("Perfil del cliente actualizado exitosamente.")
+        }
+    })
 }

@@ -9,6 +9,8 @@ mod model;
 mod recover;
 mod schedule;
 mod subjects;
+#[cfg(test)]
+mod testing;
 mod zone;
 
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use serde_json::json;
 use shared::auth::{Caller, require_scope};
 use shared::extract::{Json, Path};
 use shared::ids::{IdempotencyKey, ServiceId, TicketId, ZoneId};
+use shared::outage::OutageReport;
 use shared::wisphub::{Route, UpstreamError};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
@@ -30,6 +33,8 @@ pub use model::Ticket;
 pub use subjects::{ByPriority, SubjectCatalogue};
 pub use zone::ZoneLoad;
 
+use by_service::ServiceTickets;
+use create::{Creation, NewTicket};
 use idempotency::Begin;
 use model::TicketRecord;
 use subjects::{PriorityMap, Subjects};
@@ -112,25 +117,55 @@ async fn create_ticket(
     // The body's problems are named before the header's.
     let new = body.validate(state.app.config.default_technician_id)?;
     let Some(key) = key? else {
-        return Ok(create::create_ticket(&state.app, &state.subjects, new).await?.into_response());
+        return Ok(creation_reply(state.create(new).await?).into_response());
     };
     let lease = lease::lease(state.app.config.request_budget);
     let attempt = recover::Attempt::of(&new);
     let (claim, outcome) = match idempotency::begin(&state.app.store, &caller.subject, &key, attempt, lease).await? {
         Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
-        Begin::Started(claim) => (claim, create::create_ticket(&state.app, &state.subjects, new).await),
+        Begin::Started(claim) => (claim, state.create(new).await),
         Begin::Recover(claim, earlier) => {
             // The earlier POST may have created the ticket: answer with it rather than make a second.
-            let outcome = match recover::find_created(&state.app.wisphub, &state.app.config, &earlier).await {
-                Ok(Some(found)) => Ok(found),
-                Ok(None) => create::create_ticket(&state.app, &state.subjects, new).await,
+            let timezone = state.app.config.ticket_timezone;
+            let outcome = match recover::find_created(&state.app.wisphub, timezone, &earlier).await {
+                Ok(Some(found)) => Ok(Creation::Created(Some(found))),
+                Ok(None) => state.create(new).await,
                 Err(e) => Err(e.into()),
             };
             (claim, outcome)
         }
     };
+    // The reply is what the idempotency record keeps and replays.
+    let outcome = outcome.map(creation_reply);
     claim.finish(&outcome).await;
     Ok(outcome?.into_response())
+}
+
+impl TicketsState {
+    async fn create(&self, new: NewTicket) -> Result<Creation, ApiError> {
+        let app = &self.app;
+        create::create_ticket(&app.wisphub, &app.store, &app.config, &self.subjects, new).await
+    }
+}
+
+fn creation_reply(creation: Creation) -> Reply {
+    match creation {
+        Creation::Created(ticket) => {
+            Reply::success(Action::TicketCreated, ticket).with_message("Ticket creado exitosamente.")
+        }
+        Creation::UnknownClient => Reply::client_not_found(),
+        Creation::BehindOutage { service_id, outage } => {
+            let message = format!("{} No se abrió un ticket: la falla ya está reportada.", outage.message());
+            Reply::info(Action::GeneralOutage, message).with_data(OutageReport::new(service_id.get(), Some(outage)))
+        }
+        Creation::ZoneFull { open, max } => {
+            let message = format!("La zona ya tiene {open} tickets abiertos; el máximo es {max}.");
+            Reply::info(Action::ZoneTicketLimitReached, message).with_data(json!({ "max_tickets": max }))
+        }
+        Creation::Refused(reason) => {
+            Reply::failure(Action::TicketCreationFailed, format!("WispHub rechazó el ticket: {reason}"))
+        }
+    }
 }
 
 /// One ticket with its latest reply.
@@ -171,7 +206,21 @@ async fn list_tickets_by_service(
     State(state): State<TicketsState>,
     Path(service_id): Path<ServiceId>,
 ) -> Result<Reply, ApiError> {
-    Ok(by_service::open_tickets_of_service(&state.app.wisphub, &state.app.config, service_id.get()).await?)
+    let states = &state.app.config.active_ticket_states;
+    Ok(match by_service::open_tickets_of_service(&state.app.wisphub, states, service_id).await? {
+        ServiceTickets::UnknownClient => Reply::client_not_found(),
+        ServiceTickets::Open { tickets, .. } if tickets.is_empty() => {
+            Reply::info(Action::TicketNotFound, "El cliente no tiene tickets abiertos.")
+                .with_data(json!([]))
+                .with_meta(json!({"total": 0}))
+        }
+        ServiceTickets::Open { tickets, answers_complete } => {
+            let total = tickets.len();
+            Reply::success(Action::TicketsListed, tickets)
+                .with_message(format!("El cliente tiene {total} ticket(s) abierto(s)."))
+                .with_meta(json!({"total": total, "answers_complete": answers_complete}))
+        }
+    })
 }
 
 /// Whether a zone has reached its limit of open tickets (counted over every page, no lock taken).
