@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
          body = shared::envelope::Envelope),
     )
 )]
+#[tracing::instrument(skip_all)]
 async fn issue_token(
     State(state): State<AppState>,
     SourceIp(source_ip): SourceIp,

@@ -68,6 +68,7 @@ pub struct SearchQuery {
     responses((status = 200, description = ENVELOPE, body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
             "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Query<Paging>) -> Result<Reply, ApiError> {
     let index = state.directory.index(&state.app.wisphub).await?.value;
     let reply = paging.page(index.active())?;
@@ -86,6 +87,7 @@ pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Quer
         example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
             "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}})),
         (status = 422, description = "`q` under 3 characters, or `limit`/`offset` out of range")))]
+#[tracing::instrument(skip_all)]
 pub async fn search_clients(
     State(state): State<ClientsState>,
     Query(query): Query<SearchQuery>,
@@ -116,6 +118,7 @@ fn found(clients: Vec<Client>) -> Reply {
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
             "message": null, "meta": {"service_ids": [1001, 1002]}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn get_client_by_document(
     State(state): State<ClientsState>,
     Path(document): Path<Document>,
@@ -132,6 +135,7 @@ pub async fn get_client_by_document(
     responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
             "message": null, "meta": {"service_ids": [1001]}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn get_client_by_phone(
     State(state): State<ClientsState>,
     Path(phone): Path<Phone>,
@@ -148,6 +152,7 @@ pub async fn get_client_by_phone(
     responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
             "message": null, "meta": {"service_ids": [1001]}}))))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn get_client_by_service_id(
     State(state): State<ClientsState>,
     Path(service_id): Path<ServiceId>,
@@ -164,6 +169,7 @@ pub async fn get_client_by_service_id(
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_verified", "data": example(),
             "message": "Cliente identificado y verificado exitosamente.", "meta": {"service_ids": [1001]}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn resolve_client(
     State(state): State<ClientsState>,
     Json(claim): Json<IdentityClaim>,
@@ -197,6 +203,7 @@ pub async fn resolve_client(
             "data": {"is_valid": true, "matched_fields": ["address", "internet_plan_name", "internet_plan_price"]},
             "message": "Identidad validada de manera exitosa.", "meta": null})),
         (status = 429, description = "5 failed verifications of this service in 15 minutes; see Retry-After")))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn verify_client(
     State(state): State<ClientsState>,
     Path(service_id): Path<ServiceId>,
@@ -229,6 +236,7 @@ pub async fn verify_client(
             "message": "Perfil del cliente actualizado exitosamente.", "meta": null})),
         (status = 422, description = "`service_id` not a positive integer, a `document` under 5 or over 20 letters and \
             digits, or a `phone` that is not one number of at most 15 digits with the country code")))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn update_client(
     State(state): State<ClientsState>,
     Path(service_id): Path<ServiceId>,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::require_scope;
 use shared::extract::{MediaType, Path, body_rejection, parse_json};
-use shared::ids::{ServiceId, TaskRef};
+use shared::ids::{ServiceId, TaskId, TaskRef};
 use shared::outage::{Outage, OutageReport, OutageScope};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::{OpenApi, ToSchema};
@@ -136,6 +136,7 @@ fn pings_out_of_range() -> ApiError {
         (status = 502, description = "WispHub refused to start the ping", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub or the task store unavailable; see Retry-After",
             body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 async fn create_ping(
     State(state): State<AppState>,
     Path(service_id): Path<ServiceId>,
@@ -166,6 +167,7 @@ async fn create_ping(
         (status = 502, description = "WispHub answered something unreadable", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub or the task store unavailable; see Retry-After",
             body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(task_id = task_id.as_ref().map(TaskId::as_str)))]
 async fn get_ping(State(state): State<AppState>, Path(TaskRef(task_id)): Path<TaskRef>) -> Result<Reply, ApiError> {
     let not_found = || Reply::info(Action::PingTaskNotFound, "La tarea de ping no existe o ya expiró.");
     // Our ids are UUIDs; anything else cannot name a task, so no store or WispHub call.

@@ -21,6 +21,7 @@ use shared::{Action, ApiError, AppState, Reply};
         (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope),
         (status = 502, description = "WispHub answered something unreadable", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub unavailable; see Retry-After", body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub(crate) async fn get_outage(
     State(state): State<AppState>,
     Path(service_id): Path<ServiceId>,

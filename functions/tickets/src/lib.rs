@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
                 "high": ["No Tiene Internet"], "very_high": ["Troncal Dañado"]},
                 "all": ["Cancelación", "Internet Lento", "Revisión General", "No Tiene Internet", "Troncal Dañado"]},
             "message": null, "meta": {"stale": false}}))))]
+#[tracing::instrument(skip_all)]
 async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
     let known = state.subjects.known(&state.app.wisphub).await;
     let catalogue = SubjectCatalogue::group(&known.subjects, &state.subjects.priorities);
@@ -108,6 +109,7 @@ async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
             body = shared::envelope::Envelope),
         (status = 503, description = "WispHub unavailable, or the zone stayed busy for the whole request budget",
             body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all)]
 async fn create_ticket(
     State(state): State<TicketsState>,
     Extension(caller): Extension<Caller>,
@@ -180,6 +182,7 @@ fn creation_reply(creation: Creation) -> Reply {
                 "service_id": 1001, "zone_id": 1},
             "message": null, "meta": null})),
         (status = 422, description = "`ticket_id` is not a positive integer", body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(ticket_id = ticket_id.get()))]
 async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<TicketId>) -> Result<Reply, ApiError> {
     let Some(value) = state.app.wisphub.get(&Route::Ticket(ticket_id.get()), &[]).await? else {
         return Ok(Reply::info(Action::TicketNotFound, "El ticket especificado no existe."));
@@ -202,6 +205,7 @@ async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<Tic
                 "answer_text": "El técnico visitará el sector mañana en la mañana.", "service_id": 1004, "zone_id": 3}],
             "message": "El cliente tiene 1 ticket(s) abierto(s).", "meta": {"total": 1, "answers_complete": true}})),
         (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 async fn list_tickets_by_service(
     State(state): State<TicketsState>,
     Path(service_id): Path<ServiceId>,
@@ -232,6 +236,7 @@ async fn list_tickets_by_service(
         example = json!({"ok": true, "type": "success", "action": "ticket_found",
             "data": {"is_blocked": true, "max_tickets": 3, "open_tickets": 3}, "message": null, "meta": null})),
         (status = 422, description = "`zone_id` is not a positive integer", body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(zone_id = zone_id.get()))]
 async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<ZoneId>) -> Result<Reply, ApiError> {
     let config = &state.app.config;
     let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id.get()).await?;
