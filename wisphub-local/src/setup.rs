@@ -55,7 +55,9 @@ impl Server {
             settings.insert("WISPHUB_API_KEY".into(), sandbox.api_key().to_owned());
             if !is_set(&settings, "DEFAULT_TECHNICIAN_ID") {
                 let technician = wisphub_sandbox::DEMO_TECHNICIAN_ID.to_string();
-                notes.push(format!("DEFAULT_TECHNICIAN_ID not set: tickets go to the sandbox's technician {technician}."));
+                notes.push(format!(
+                    "DEFAULT_TECHNICIAN_ID not set: tickets go to the sandbox's technician {technician}."
+                ));
                 settings.insert("DEFAULT_TECHNICIAN_ID".into(), technician);
             }
             notes.push(format!(

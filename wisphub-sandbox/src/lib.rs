@@ -34,11 +34,11 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+pub use data::catalog::DEMO_TECHNICIAN_ID;
 pub use data::demo::{
     SERVICE_BEHIND_FAULTY_ROUTER, SERVICE_BEHIND_FAULTY_SECTORIAL, SERVICE_WITH_TICKETS_OVER_PAGES,
     SERVICE_WITHOUT_TICKETS,
 };
-pub use data::catalog::DEMO_TECHNICIAN_ID;
 pub use data::devices::FaultyDevice;
 pub use faults::{Faults, ForcedFault};
 pub use log::RecordedRequest;
