@@ -45,6 +45,16 @@ impl MediaType {
             MediaType::Form | MediaType::Other => Err(ApiError::UnsupportedMediaType { accepted: "application/json" }),
         }
     }
+
+    /// A form route reads an absent type as a form (OAuth2 clients often omit it); another one is a 415.
+    pub fn require_form(self) -> Result<(), ApiError> {
+        match self {
+            MediaType::Absent | MediaType::Form => Ok(()),
+            MediaType::Json | MediaType::Other => {
+                Err(ApiError::UnsupportedMediaType { accepted: "application/x-www-form-urlencoded" })
+            }
+        }
+    }
 }
 
 /// A JSON object body. A missing content type is read as JSON (v1 callers omit it), another one is a
@@ -58,6 +68,40 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         MediaType::of(request.headers()).require_json()?;
         let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
         parse_json(&bytes).map(Json)
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body. A missing content type is read as a form, another
+/// one is a 415; a bad field → 422.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        MediaType::of(request.headers()).require_form()?;
+        let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
+        parse_form(&bytes).map(Form)
+    }
+}
+
+/// A body a route takes either way: a form (also when no content type is given), or JSON when the
+/// type says so; anything else is a 415 naming both.
+pub struct FormOrJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormOrJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match MediaType::of(request.headers()) {
+            MediaType::Json => Json::from_request(request, state).await.map(|Json(value)| FormOrJson(value)),
+            MediaType::Absent | MediaType::Form => {
+                Form::from_request(request, state).await.map(|Form(value)| FormOrJson(value))
+            }
+            MediaType::Other => {
+                Err(ApiError::UnsupportedMediaType { accepted: "application/x-www-form-urlencoded o application/json" })
+            }
+        }
     }
 }
 
@@ -87,20 +131,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// A value a path parameter can hold. Every integer path parameter of this API is a WispHub id,
-/// so it must be positive; text is checked by the handler that knows what it means.
-pub trait PathValue: DeserializeOwned + Send {
-    /// Why this value cannot name anything, in Spanish.
-    fn problem(&self) -> Option<&'static str> {
-        None
-    }
+/// A value a path parameter can hold, parsed from what the segment is first read as (see
+/// `crate::ids`: every WispHub id must be positive, text is checked by the type that knows it).
+pub trait PathValue: Sized + Send {
+    /// The segment as read before the check: a number, or text.
+    type Raw: DeserializeOwned + Send;
+
+    /// The value, or why the segment cannot name anything (in Spanish).
+    fn parse(raw: Self::Raw) -> Result<Self, &'static str>;
 }
 
-impl PathValue for String {}
+impl PathValue for String {
+    type Raw = String;
 
-impl PathValue for i64 {
-    fn problem(&self) -> Option<&'static str> {
-        (*self <= 0).then_some("debe ser un entero positivo")
+    fn parse(raw: String) -> Result<Self, &'static str> {
+        Ok(raw)
     }
 }
 
@@ -117,11 +162,10 @@ impl<S: Send + Sync, T: PathValue> FromRequestParts<S> for Path<T> {
             _ => None,
         };
         let name = || only_name.clone().unwrap_or_else(|| "path".into());
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(value)) => match value.problem() {
-                Some(problem) => Err(ApiError::invalid(name(), problem)),
-                None => Ok(Path(value)),
-            },
+        match axum::extract::Path::<T::Raw>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(raw)) => {
+                T::parse(raw).map(Path).map_err(|problem| ApiError::invalid(name(), problem))
+            }
             Err(PathRejection::FailedToDeserializePathParams(e)) => {
                 use axum::extract::path::ErrorKind;
                 let problem = match e.kind() {
@@ -249,111 +293,4 @@ pub fn body_rejection(rejection: BytesRejection) -> ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde::Deserialize;
-    use serde_json::json;
-
-    use super::*;
-
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Body {
-        name: String,
-        count: Option<u8>,
-        kind: Option<Kind>,
-        nested: Option<Nested>,
-        #[serde(default)]
-        price: Option<Price>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Kind {
-        Pppoe,
-        Queue,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Nested {
-        id: i64,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(untagged)]
-    #[allow(dead_code)]
-    enum Price {
-        Number(f64),
-        Text(String),
-    }
-
-    fn message(error: ApiError) -> String {
-        match error {
-            ApiError::Validation(problems) => {
-                problems.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect::<Vec<_>>().join("; ")
-            }
-            other => panic!("not a validation error: {other:?}"),
-        }
-    }
-
-    fn json_problem(body: serde_json::Value) -> String {
-        message(parse_json::<Body>(body.to_string().as_bytes()).unwrap_err())
-    }
-
-    #[test]
-    fn serde_messages_become_spanish_problems_naming_the_field() {
-        let cases = [
-            (json!({}), "name: es obligatorio"),
-            (json!({"name": ["x"]}), "name: debe ser texto"),
-            (json!({"name": "x", "count": "4"}), "count: debe ser un número entero"),
-            (json!({"name": "x", "count": 300}), "count: está fuera de rango"),
-            (json!({"name": "x", "count": -1}), "count: debe ser un número entero no negativo"),
-            (json!({"name": "x", "kind": "pcq"}), "kind: debe ser uno de: pppoe, queue"),
-            (json!({"name": "x", "nested": {}}), "nested.id: es obligatorio"),
-            (json!({"name": "x", "nested": {"id": true}}), "nested.id: debe ser un número entero"),
-            (json!({"name": "x", "price": [1]}), "price: tiene un formato inválido"),
-        ];
-        for (body, expected) in cases {
-            let problem = json_problem(body.clone());
-            assert_eq!(problem, expected, "{body}");
-            assert!(!problem.contains("untagged") && !problem.contains("invalid"), "{problem}");
-        }
-    }
-
-    #[test]
-    fn form_and_query_problems_name_the_parameter() {
-        #[derive(Debug, Deserialize)]
-        #[allow(dead_code)]
-        struct Paging {
-            q: String,
-            limit: Option<u32>,
-        }
-        let problem = |raw: &str| message(parse_form::<Paging>(raw.as_bytes()).unwrap_err());
-        assert_eq!(problem("limit=5"), "q: es obligatorio");
-        assert_eq!(problem("q=abc&limit=abc"), "limit: debe ser un número entero");
-        assert_eq!(problem("q=abc&limit=99999999999"), "limit: está fuera de rango");
-    }
-
-    #[test]
-    fn spanish_custom_messages_pass_and_unknown_english_does_not() {
-        assert_eq!(spanish_problem("debe ser un número entero").1, "debe ser un número entero");
-        assert_eq!(spanish_problem("something went wrong in Foo<Bar>").1, "valor inválido");
-    }
-
-    #[test]
-    fn media_types_are_read_by_their_essence() {
-        let of = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
-            MediaType::of(&headers)
-        };
-        assert_eq!(MediaType::of(&HeaderMap::new()), MediaType::Absent);
-        assert_eq!(of("application/json"), MediaType::Json);
-        assert_eq!(of("Application/JSON; charset=utf-8"), MediaType::Json);
-        assert_eq!(of("application/merge-patch+json"), MediaType::Json);
-        assert_eq!(of("application/x-www-form-urlencoded"), MediaType::Form);
-        for other in ["text/plain", "multipart/form-data; boundary=x", "application/+json", "json", ""] {
-            assert_eq!(of(other), MediaType::Other, "{other}");
-        }
-    }
-}
+mod tests;

@@ -5,15 +5,13 @@ mod login;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lambda_http::request::RequestContext;
 use shared::envelope::json_response;
-use shared::extract::{MediaType, body_rejection, parse_form, parse_json};
+use shared::extract::FormOrJson;
 use shared::{ApiError, AppState};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -68,21 +66,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
          body = shared::envelope::Envelope),
     )
 )]
+#[tracing::instrument(skip_all)]
 async fn issue_token(
     State(state): State<AppState>,
     SourceIp(source_ip): SourceIp,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
     // OAuth2 clients send a form, some without saying so; JSON when declared; anything else is a 415.
-    let media_type = MediaType::of(&headers);
-    if media_type == MediaType::Other {
-        return Err(ApiError::UnsupportedMediaType {
-            accepted: "application/x-www-form-urlencoded o application/json",
-        });
-    }
-    let body = body.map_err(body_rejection)?;
-    let credentials: Credentials = if media_type == MediaType::Json { parse_json(&body)? } else { parse_form(&body)? };
+    FormOrJson(credentials): FormOrJson<Credentials>,
+) -> Result<Response, ApiError> {
     let token = login::login(&state, credentials, &source_ip).await?;
     Ok(json_response(StatusCode::OK, &token).into_response())
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::auth::Caller;
 use shared::extract::{Json, Path};
+use shared::ids::ServiceId;
 use shared::openapi::Guard;
 use shared::verification::proof_required;
 use shared::{Action, ApiError, AppState, Reply, Scope};
@@ -114,12 +115,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 "payment_status": "overdue", "cut_off_date": "2026-12-10", "payment_url": null},
             "message": "El cliente tiene un saldo pendiente de 130000.", "meta": null})),
         (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 async fn get_balance(
     State(state): State<BillingState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
 ) -> Result<Reply, ApiError> {
+    let service_id = service_id.get();
     if !state.app.proofs.allows(&caller, &headers, service_id) {
         return Ok(proof_required());
     }
@@ -146,6 +149,7 @@ async fn get_balance(
             "data": {"methods": [{"payment_method_id": 7, "name": "Efectivo"},
                 {"payment_method_id": 16749, "name": "Transferencia Bancaria"}], "payment_url": null},
             "message": null, "meta": null}))))]
+#[tracing::instrument(skip_all)]
 async fn list_payment_methods(State(state): State<BillingState>) -> Result<Reply, ApiError> {
     let methods = state.methods.all(&state.app.wisphub).await?;
     let payment_url = state.app.config.payment_portal_url.clone();
@@ -198,13 +202,15 @@ impl PromiseBody {
             body = shared::envelope::Envelope),
         (status = 503, description = "WispHub did not answer: the promise counts as made (a retry answers \
             `payment_promise_exists`); see Retry-After", body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 async fn create_payment_promise(
     State(state): State<BillingState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
     Json(body): Json<PromiseBody>,
 ) -> Result<Reply, ApiError> {
+    let service_id = service_id.get();
     let (promise_date, comment) = body.validate()?;
     if !state.app.proofs.allows(&caller, &headers, service_id) {
         return Ok(proof_required());

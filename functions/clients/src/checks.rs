@@ -1,70 +1,98 @@
-//! The two identity checks as the API answers them, with the verification lockout kept in the
-//! shared store so every instance agrees.
+//! The two identity checks as outcomes, with the verification lockout kept in the shared store so
+//! every instance agrees.
 
-use serde_json::json;
+use shared::ApiError;
 use shared::auth::now_secs;
-use shared::envelope::CLIENT_NOT_FOUND;
-use shared::store::{StoreError, keys};
-use shared::{Action, ApiError, Reply};
+use shared::ids::ServiceId;
+use shared::store::{Store, StoreError, keys};
+use shared::wisphub::WispHub;
 
-use crate::ClientsState;
 use crate::client::Client;
-use crate::identity::{Claim, MIN_FIELDS, PlanPrices, distinct_people, full_matches, matched_fields};
+use crate::directory::Directory;
+use crate::identity::{Claim, Field, MIN_FIELDS, PlanPrices, distinct_people, full_matches, matched_fields};
 
 /// Failed verifications of one service allowed per window, and the window (and lockout) length.
 const MAX_FAILED_VERIFICATIONS: u64 = 5;
 const VERIFY_WINDOW_SECS: u64 = 15 * 60;
 
-/// API.md §4.1: the one person matching every given field.
-pub async fn resolve(state: &ClientsState, claim: Claim) -> Result<Reply, ApiError> {
+/// What resolving a claim found (API.md §4.1).
+#[derive(Debug, PartialEq)]
+pub enum Resolution {
+    /// Fewer than 3 fields given; nothing was looked up.
+    TooFewFields,
+    NoMatch,
+    /// One person: their first matching service, and the ids of all of them.
+    Identified {
+        client: Box<Client>,
+        service_ids: Vec<i64>,
+    },
+    /// Several people match every given field.
+    Ambiguous,
+}
+
+/// What verifying a claim against one service found (API.md §4.2).
+#[derive(Debug, PartialEq)]
+pub enum Verification {
+    /// Fewer than 3 fields given; nothing was looked up.
+    TooFewFields,
+    /// Too many failures lately: refused for this many more seconds.
+    LockedOut {
+        retry_after_secs: u64,
+    },
+    UnknownClient,
+    /// Every given field matched (sorted).
+    Verified {
+        matched: Vec<Field>,
+    },
+    /// Some given field did not match; the ones that did (sorted). Counts towards the lockout.
+    Mismatch {
+        matched: Vec<Field>,
+    },
+}
+
+/// The one person matching every given field.
+pub async fn resolve(wisphub: &WispHub, directory: &Directory, claim: &Claim) -> Result<Resolution, ApiError> {
     if claim.fields().len() < MIN_FIELDS {
-        return Ok(Reply::failure(
-            Action::ClientVerificationFailed,
-            "Se requieren al menos 3 campos para resolver la identidad (nombre, dirección, plan, precio).",
-        ));
+        return Ok(Resolution::TooFewFields);
     }
-    let wisphub = &state.app.wisphub;
-    let index = state.directory.index(wisphub).await?.value;
+    let index = directory.index(wisphub).await?.value;
     let words = claim.search_words();
     let candidates = index.containing(&words).map(|e| (&e.client, e.plan_id));
-    let found = full_matches(&claim, candidates, wisphub).await?;
+    let found = full_matches(claim, candidates, wisphub).await?;
     Ok(match distinct_people(&found) {
-        0 => Reply::failure(Action::ClientNotFound, "Ningún cliente coincide con todos los datos proporcionados."),
-        1 => {
-            let service_ids: Vec<i64> = found.iter().map(|c| c.service_id).collect();
-            Reply::success(Action::ClientVerified, found[0])
-                .with_message("Cliente identificado y verificado exitosamente.")
-                .with_meta(json!({ "service_ids": service_ids }))
-        }
-        _ => Reply::failure(Action::ClientAmbiguous, "Varios clientes coinciden; se necesita otro dato."),
+        0 => Resolution::NoMatch,
+        1 => Resolution::Identified {
+            client: Box::new(found[0].clone()),
+            service_ids: found.iter().map(|c| c.service_id).collect(),
+        },
+        _ => Resolution::Ambiguous,
     })
 }
 
-/// API.md §4.2: does the claim match this service's holder? Says which fields matched, nothing else.
-pub async fn verify(state: &ClientsState, service_id: i64, claim: Claim) -> Result<Reply, ApiError> {
+/// Does the claim match this service's holder? Says which fields matched, nothing else.
+pub async fn verify(
+    store: &dyn Store,
+    wisphub: &WispHub,
+    service_id: ServiceId,
+    claim: &Claim,
+) -> Result<Verification, ApiError> {
     let fields = claim.fields();
     if fields.len() < MIN_FIELDS {
-        return Ok(Reply::failure(
-            Action::ClientVerificationFailed,
-            "Se requieren al menos 3 campos para verificar la identidad (nombre, dirección, plan, precio).",
-        ));
+        return Ok(Verification::TooFewFields);
     }
-    let store = &state.app.store;
+    let service_id = service_id.get();
     if let Some(lockout) = store.get(&keys::verify_lockout(service_id)).await? {
-        return Err(ApiError::TooManyAttempts { retry_after_secs: lockout.expires_at.saturating_sub(now_secs()) });
+        return Ok(Verification::LockedOut { retry_after_secs: lockout.expires_at.saturating_sub(now_secs()) });
     }
-    let wisphub = &state.app.wisphub;
     let Some(record) = wisphub.client_by_service_id(service_id).await? else {
-        return Ok(Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND));
+        return Ok(Verification::UnknownClient);
     };
     let plan_id = record.plan_internet.as_ref().and_then(|p| p.id);
     let mut matched =
-        matched_fields(&claim, &Client::from(&record), plan_id, wisphub, &mut PlanPrices::default()).await?;
+        matched_fields(claim, &Client::from(&record), plan_id, wisphub, &mut PlanPrices::default()).await?;
     matched.sort();
-    let is_valid = matched.len() == fields.len();
-    let data = json!({ "is_valid": is_valid, "matched_fields": matched });
-    if is_valid {
-        return Ok(Reply::success(Action::ClientVerified, data).with_message("Identidad validada de manera exitosa."));
+    if matched.len() == fields.len() {
+        return Ok(Verification::Verified { matched });
     }
     let failures = store.increment(&keys::verify_attempts(service_id), now_secs() + VERIFY_WINDOW_SECS).await?;
     if failures >= MAX_FAILED_VERIFICATIONS {
@@ -74,6 +102,9 @@ pub async fn verify(state: &ClientsState, service_id: i64, claim: Claim) -> Resu
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Reply::success(Action::ClientVerificationFailed, data)
-        .with_message("Los datos proporcionados no coinciden con la información registrada."))
+    Ok(Verification::Mismatch { matched })
 }
+
+#[cfg(test)]
+#[path = "checks_tests.rs"]
+mod tests;

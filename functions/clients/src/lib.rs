@@ -7,6 +7,8 @@ mod identity;
 mod lookup;
 mod profile;
 mod routes;
+#[cfg(test)]
+mod testing;
 mod text;
 
 use axum::Router;

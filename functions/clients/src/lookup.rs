@@ -2,6 +2,7 @@
 //! call); every record is checked against what was asked, because WispHub ignores filters it does
 //! not know and stores numbers in spellings its exact filters miss; then the directory answers.
 
+use shared::ids::Document;
 use shared::wisphub::model::ClientRecord;
 use shared::wisphub::{Route, UpstreamError, WispHub};
 
@@ -13,7 +14,7 @@ use crate::text::{document_key, national_numbers};
 #[derive(Debug, Clone)]
 pub enum Lookup {
     /// Document without separators.
-    Document(String),
+    Document(Document),
     /// National phone number.
     Phone(String),
 }
@@ -21,14 +22,14 @@ pub enum Lookup {
 impl Lookup {
     fn matches(&self, document: Option<&str>, phone: Option<&str>, country_code: &str) -> bool {
         match self {
-            Lookup::Document(key) => document.is_some_and(|d| document_key(d) == *key),
+            Lookup::Document(key) => document.is_some_and(|d| document_key(d) == key.as_str()),
             Lookup::Phone(number) => national_numbers(phone.unwrap_or_default(), country_code).contains(number),
         }
     }
 
     fn filter(&self) -> (&'static str, String) {
         match self {
-            Lookup::Document(key) => ("cedula", key.clone()),
+            Lookup::Document(key) => ("cedula", key.as_str().to_owned()),
             Lookup::Phone(number) => ("telefono__contains", number.clone()),
         }
     }

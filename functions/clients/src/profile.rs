@@ -4,19 +4,15 @@
 use axum::http::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use shared::envelope::CLIENT_NOT_FOUND;
-use shared::wisphub::{Payload, Route, refusal_reason};
-use shared::{Action, ApiError, Reply};
+use shared::ApiError;
+use shared::ids::{Document, Phone, ServiceId};
+use shared::wisphub::{Payload, Route, UpstreamError, WispHub, refusal_reason};
 use utoipa::ToSchema;
 
-use crate::ClientsState;
 use crate::client::Client;
-use crate::text::{document_key, national_number, national_numbers};
+use crate::directory::Directory;
+use crate::text::{document_key, national_numbers};
 
-/// WispHub's `cedula` holds at most this many characters (separators are dropped before counting).
-const MAX_DOCUMENT_CHARS: usize = 20;
-/// E.164: a phone number has at most 15 digits, country code included.
-const MAX_PHONE_DIGITS: usize = 15;
 /// Longest text accepted for either field as typed, separators included.
 const MAX_RAW_CHARS: usize = 64;
 
@@ -31,85 +27,96 @@ pub struct ProfileUpdate {
     pub phone: Option<String>,
 }
 
-/// The normalised values to write: document without separators, phone as `+<country><national>`.
-struct Wanted {
-    document: Option<String>,
-    phone: Option<String>,
+/// The fields to write, each one WispHub can keep; built only through `ProfileUpdate::parse`.
+#[derive(Debug)]
+pub struct Changes {
+    document: Option<Document>,
+    phone: Option<Phone>,
 }
 
-fn normalise(update: ProfileUpdate, country_code: &str) -> Result<Wanted, ApiError> {
-    for (field, value) in [("document", &update.document), ("phone", &update.phone)] {
-        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_RAW_CHARS) {
-            return Err(ApiError::invalid(field, "debe tener como máximo 64 caracteres"));
+impl ProfileUpdate {
+    /// The fields given (blank ones are not), or a 422 naming the first one WispHub could not keep.
+    pub fn parse(self, country_code: &str) -> Result<Changes, ApiError> {
+        for (field, value) in [("document", &self.document), ("phone", &self.phone)] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > MAX_RAW_CHARS) {
+                return Err(ApiError::invalid(field, "debe tener como máximo 64 caracteres"));
+            }
         }
+        let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        let document = given(self.document).map(|d| Document::storable(&d)).transpose();
+        let document = document.map_err(|problem| ApiError::invalid("document", problem))?;
+        let phone = given(self.phone).map(|p| Phone::storable(&p, country_code)).transpose();
+        let phone = phone.map_err(|problem| ApiError::invalid("phone", problem))?;
+        Ok(Changes { document, phone })
     }
-    let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-    let document = given(update.document).map(|d| document_key(&d));
-    if document.as_deref().is_some_and(|d| d.len() < 5) {
-        return Err(ApiError::invalid("document", "debe tener al menos 5 caracteres alfanuméricos"));
-    }
-    if document.as_deref().is_some_and(|d| d.len() > MAX_DOCUMENT_CHARS) {
-        return Err(ApiError::invalid("document", "debe tener como máximo 20 caracteres alfanuméricos"));
-    }
-    let phone = match given(update.phone) {
-        Some(raw) => Some(
-            national_number(&raw, country_code)
-                .ok_or_else(|| ApiError::invalid("phone", "no es un número telefónico"))?,
-        ),
-        None => None,
-    };
-    // What WispHub gets is `+<country><national>`: that is what must fit E.164.
-    if phone.as_deref().is_some_and(|p| country_code.len() + p.len() > MAX_PHONE_DIGITS) {
-        return Err(ApiError::invalid("phone", "debe tener como máximo 15 dígitos con el indicativo del país"));
-    }
-    Ok(Wanted { document, phone })
 }
 
-pub async fn update(state: &ClientsState, service_id: i64, update: ProfileUpdate) -> Result<Reply, ApiError> {
-    let country_code = &state.app.config.default_country_code;
-    let wanted = normalise(update, country_code)?;
-    if wanted.document.is_none() && wanted.phone.is_none() {
-        return Ok(Reply::failure(Action::ClientUpdateFailed, "No se brindaron datos válidos para actualizar."));
+/// What a profile update led to.
+#[derive(Debug, PartialEq)]
+pub enum Updated {
+    /// Neither field was given; WispHub was not called.
+    NothingGiven,
+    UnknownClient,
+    /// WispHub refused the write, for this reason.
+    Refused(String),
+    /// WispHub accepted the write but did not keep these fields (`document`, `phone`).
+    NotKept(Vec<&'static str>),
+    /// Written and read back: the client as WispHub now holds it.
+    Kept(Box<Client>),
+}
+
+/// Writes the changes to the client's WispHub profile and reads them back.
+pub async fn update(
+    wisphub: &WispHub,
+    directory: &Directory,
+    country_code: &str,
+    service_id: ServiceId,
+    changes: Changes,
+) -> Result<Updated, UpstreamError> {
+    if changes.document.is_none() && changes.phone.is_none() {
+        return Ok(Updated::NothingGiven);
     }
-    let wisphub = &state.app.wisphub;
+    let service_id = service_id.get();
     let Some(mut record) = wisphub.client_by_service_id(service_id).await? else {
-        return Ok(Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND));
+        return Ok(Updated::UnknownClient);
     };
 
     let mut body = Map::new();
-    if let Some(document) = &wanted.document {
-        body.insert("cedula".into(), json!(document));
+    if let Some(document) = &changes.document {
+        body.insert("cedula".into(), json!(document.as_str()));
     }
-    if let Some(phone) = &wanted.phone {
-        body.insert("telefono".into(), json!(format!("+{country_code}{phone}")));
+    if let Some(phone) = &changes.phone {
+        body.insert("telefono".into(), json!(phone.international(country_code)));
     }
     let route = Route::ClientProfile(service_id);
     let answer = wisphub.send(Method::PUT, &route, Payload::Json(Value::Object(body))).await?;
     if !answer.status.is_success() {
-        let reason = refusal_reason(&answer.body);
-        return Ok(Reply::failure(Action::ClientUpdateFailed, format!("WispHub rechazó la actualización: {reason}")));
+        return Ok(Updated::Refused(refusal_reason(&answer.body)));
     }
 
     let stored = wisphub.get(&route, &[]).await?.unwrap_or(Value::Null);
     let stored_text = |key: &str| stored.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
     let mut not_kept = Vec::new();
-    if wanted.document.as_ref().is_some_and(|d| document_key(&stored_text("cedula")) != *d) {
+    if changes.document.as_ref().is_some_and(|d| document_key(&stored_text("cedula")) != d.as_str()) {
         not_kept.push("document");
     }
-    if wanted.phone.as_ref().is_some_and(|p| !national_numbers(&stored_text("telefono"), country_code).contains(p)) {
+    let kept = |phone: &Phone| {
+        national_numbers(&stored_text("telefono"), country_code).contains(&phone.national(country_code))
+    };
+    if changes.phone.as_ref().is_some_and(|p| !kept(p)) {
         not_kept.push("phone");
     }
     if !not_kept.is_empty() {
         tracing::warn!(service_id, fields = ?not_kept, "WispHub accepted a profile update but did not keep it");
-        return Ok(Reply::failure(
-            Action::ClientUpdateFailed,
-            format!("WispHub no guardó los cambios en: {}.", not_kept.join(", ")),
-        ));
+        return Ok(Updated::NotKept(not_kept));
     }
     record.cedula = Some(stored_text("cedula")).filter(|s| !s.is_empty()).or(record.cedula);
     record.telefono = Some(stored_text("telefono")).filter(|s| !s.is_empty()).or(record.telefono);
-    state.directory.refresh_entry(&record);
+    directory.refresh_entry(&record);
     wisphub.remember_clients(std::slice::from_ref(&record));
-    Ok(Reply::success(Action::ClientUpdated, Client::from(&record))
-        .with_message("Perfil del cliente actualizado exitosamente."))
+    Ok(Updated::Kept(Box::new(Client::from(&record))))
 }
+
+#[cfg(test)]
+#[path = "profile_tests.rs"]
+mod tests;

@@ -3,17 +3,18 @@
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
+use shared::envelope::CLIENT_NOT_FOUND;
 use shared::extract::{Json, Path, Query};
+use shared::ids::{Document, Phone, ServiceId};
 use shared::{Action, ApiError, Reply};
 use utoipa::IntoParams;
 
 use crate::ClientsState;
-use crate::checks;
+use crate::checks::{self, Resolution, Verification};
 use crate::client::{Client, example};
 use crate::identity::{Claim, IdentityClaim};
 use crate::lookup::{Lookup, find_clients};
-use crate::profile::{self, ProfileUpdate};
-use crate::text::{document_key, national_number};
+use crate::profile::{self, ProfileUpdate, Updated};
 
 const MAX_PAGE: i64 = 1000;
 const ENVELOPE: &str = "The envelope; see the examples";
@@ -67,6 +68,7 @@ pub struct SearchQuery {
     responses((status = 200, description = ENVELOPE, body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
             "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Query<Paging>) -> Result<Reply, ApiError> {
     let index = state.directory.index(&state.app.wisphub).await?.value;
     let reply = paging.page(index.active())?;
@@ -85,6 +87,7 @@ pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Quer
         example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
             "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}})),
         (status = 422, description = "`q` under 3 characters, or `limit`/`offset` out of range")))]
+#[tracing::instrument(skip_all)]
 pub async fn search_clients(
     State(state): State<ClientsState>,
     Query(query): Query<SearchQuery>,
@@ -115,16 +118,13 @@ fn found(clients: Vec<Client>) -> Reply {
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
             "message": null, "meta": {"service_ids": [1001, 1002]}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn get_client_by_document(
     State(state): State<ClientsState>,
-    Path(document): Path<String>,
+    Path(document): Path<Document>,
 ) -> Result<Reply, ApiError> {
-    let key = document_key(&document);
-    if key.is_empty() {
-        return Err(ApiError::invalid("document", "no contiene dígitos ni letras"));
-    }
     let code = &state.app.config.default_country_code;
-    Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Document(key), code).await?))
+    Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Document(document), code).await?))
 }
 
 /// A client by phone, compared on the national number.
@@ -135,13 +135,13 @@ pub async fn get_client_by_document(
     responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
             "message": null, "meta": {"service_ids": [1001]}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn get_client_by_phone(
     State(state): State<ClientsState>,
-    Path(phone): Path<String>,
+    Path(phone): Path<Phone>,
 ) -> Result<Reply, ApiError> {
     let code = &state.app.config.default_country_code;
-    let number =
-        national_number(&phone, code).ok_or_else(|| ApiError::invalid("phone", "no es un número telefónico"))?;
+    let number = phone.national(code);
     Ok(found(find_clients(&state.app.wisphub, &state.directory, &Lookup::Phone(number), code).await?))
 }
 
@@ -152,11 +152,12 @@ pub async fn get_client_by_phone(
     responses((status = 200, description = "`client_found` or info `client_not_found`", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_found", "data": example(),
             "message": null, "meta": {"service_ids": [1001]}}))))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn get_client_by_service_id(
     State(state): State<ClientsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
 ) -> Result<Reply, ApiError> {
-    let record = state.app.wisphub.client_by_service_id(service_id).await?;
+    let record = state.app.wisphub.client_by_service_id(service_id.get()).await?;
     Ok(found(record.iter().map(Client::from).collect()))
 }
 
@@ -168,11 +169,27 @@ pub async fn get_client_by_service_id(
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_verified", "data": example(),
             "message": "Cliente identificado y verificado exitosamente.", "meta": {"service_ids": [1001]}}))))]
+#[tracing::instrument(skip_all)]
 pub async fn resolve_client(
     State(state): State<ClientsState>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
-    checks::resolve(&state, Claim::parse(claim)?).await
+    let claim = Claim::parse(claim)?;
+    Ok(match checks::resolve(&state.app.wisphub, &state.directory, &claim).await? {
+        Resolution::TooFewFields => Reply::failure(
+            Action::ClientVerificationFailed,
+            "Se requieren al menos 3 campos para resolver la identidad (nombre, dirección, plan, precio).",
+        ),
+        Resolution::NoMatch => {
+            Reply::failure(Action::ClientNotFound, "Ningún cliente coincide con todos los datos proporcionados.")
+        }
+        Resolution::Identified { client, service_ids } => Reply::success(Action::ClientVerified, client)
+            .with_message("Cliente identificado y verificado exitosamente.")
+            .with_meta(json!({ "service_ids": service_ids })),
+        Resolution::Ambiguous => {
+            Reply::failure(Action::ClientAmbiguous, "Varios clientes coinciden; se necesita otro dato.")
+        }
+    })
 }
 
 /// Is this person the holder of the service? Answers which fields matched, never stored values.
@@ -186,12 +203,26 @@ pub async fn resolve_client(
             "data": {"is_valid": true, "matched_fields": ["address", "internet_plan_name", "internet_plan_price"]},
             "message": "Identidad validada de manera exitosa.", "meta": null})),
         (status = 429, description = "5 failed verifications of this service in 15 minutes; see Retry-After")))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn verify_client(
     State(state): State<ClientsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
-    checks::verify(&state, service_id, Claim::parse(claim)?).await
+    let claim = Claim::parse(claim)?;
+    let verdict = |is_valid, matched| json!({ "is_valid": is_valid, "matched_fields": matched });
+    Ok(match checks::verify(&*state.app.store, &state.app.wisphub, service_id, &claim).await? {
+        Verification::TooFewFields => Reply::failure(
+            Action::ClientVerificationFailed,
+            "Se requieren al menos 3 campos para verificar la identidad (nombre, dirección, plan, precio).",
+        ),
+        Verification::LockedOut { retry_after_secs } => return Err(ApiError::TooManyAttempts { retry_after_secs }),
+        Verification::UnknownClient => Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND),
+        Verification::Verified { matched } => Reply::success(Action::ClientVerified, verdict(true, matched))
+            .with_message("Identidad validada de manera exitosa."),
+        Verification::Mismatch { matched } => Reply::success(Action::ClientVerificationFailed, verdict(false, matched))
+            .with_message("Los datos proporcionados no coinciden con la información registrada."),
+    })
 }
 
 /// Updates the document and/or phone, confirmed by reading WispHub back.
@@ -205,10 +236,28 @@ pub async fn verify_client(
             "message": "Perfil del cliente actualizado exitosamente.", "meta": null})),
         (status = 422, description = "`service_id` not a positive integer, a `document` under 5 or over 20 letters and \
             digits, or a `phone` that is not one number of at most 15 digits with the country code")))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn update_client(
     State(state): State<ClientsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
     Json(update): Json<ProfileUpdate>,
 ) -> Result<Reply, ApiError> {
-    profile::update(&state, service_id, update).await
+    let code = &state.app.config.default_country_code;
+    let changes = update.parse(code)?;
+    Ok(match profile::update(&state.app.wisphub, &state.directory, code, service_id, changes).await? {
+        Updated::NothingGiven => {
+            Reply::failure(Action::ClientUpdateFailed, "No se brindaron datos válidos para actualizar.")
+        }
+        Updated::UnknownClient => Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND),
+        Updated::Refused(reason) => {
+            Reply::failure(Action::ClientUpdateFailed, format!("WispHub rechazó la actualización: {reason}"))
+        }
+        Updated::NotKept(fields) => Reply::failure(
+            Action::ClientUpdateFailed,
+            format!("WispHub no guardó los cambios en: {}.", fields.join(", ")),
+        ),
+        Updated::Kept(client) => {
+            Reply::success(Action::ClientUpdated, client).with_message("Perfil del cliente actualizado exitosamente.")
+        }
+    })
 }

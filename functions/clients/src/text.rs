@@ -1,5 +1,6 @@
 //! Normalising what people type: accent folding, word matching, documents and phone numbers.
 
+use shared::ids::{Document, Phone};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -41,20 +42,13 @@ pub fn words_match(given: &str, stored: &str) -> bool {
 
 /// A document as compared: dots, dashes, spaces and other separators dropped, letters upper-cased.
 pub fn document_key(raw: &str) -> String {
-    raw.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+    Document::key(raw)
 }
 
 /// The national number of one phone: digits only, an international prefix (`+`, `00`) and the
 /// country code dropped. `+57 300-123 4567`, `00573001234567`, `573001234567` → `3001234567`.
 pub fn national_number(raw: &str, country_code: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.strip_prefix("00").map(str::to_owned).unwrap_or(digits);
-    let national = match digits.strip_prefix(country_code) {
-        // Only strip when what remains is a full national number (Colombian numbers have 10 digits).
-        Some(rest) if rest.len() >= 7 && digits.len() > 10 => rest.to_owned(),
-        _ => digits,
-    };
-    (national.len() >= 7).then_some(national)
+    Phone::parse(raw).ok().map(|phone| phone.national(country_code))
 }
 
 /// Every national number in a stored phone field, which may hold several ("300…, 315…").

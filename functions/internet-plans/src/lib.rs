@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use shared::extract::Path;
+use shared::ids::PlanId;
 use shared::openapi::Guard;
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
@@ -48,6 +49,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "internet_plans_listed",
             "data": [{"plan_id": 1, "name": "10MB PLUS", "type": "PPPoE"}], "message": null, "meta": {"total": 1}}))))]
+#[tracing::instrument(skip_all)]
 async fn list_plans(State(state): State<PlansState>) -> Result<Reply, ApiError> {
     let plans = state.plans.all(&state.app.wisphub).await?;
     if plans.is_empty() {
@@ -67,8 +69,9 @@ async fn list_plans(State(state): State<PlansState>) -> Result<Reply, ApiError> 
             "data": {"plan_id": 1, "name": "10MB PLUS", "type": "PPPoE", "price": 65000.0,
                 "download_speed": "10M", "upload_speed": "5M", "note": null}, "message": null, "meta": null})),
         (status = 422, description = "`plan_id` is not a positive integer", body = shared::envelope::Envelope)))]
-async fn get_plan(State(state): State<PlansState>, Path(plan_id): Path<i64>) -> Result<Reply, ApiError> {
-    Ok(match state.plans.detail(&state.app.wisphub, plan_id).await? {
+#[tracing::instrument(skip_all, fields(plan_id = plan_id.get()))]
+async fn get_plan(State(state): State<PlansState>, Path(plan_id): Path<PlanId>) -> Result<Reply, ApiError> {
+    Ok(match state.plans.detail(&state.app.wisphub, plan_id.get()).await? {
         Some(plan) => Reply::success(Action::InternetPlanFound, plan),
         None => Reply::info(Action::InternetPlanNotFound, "El plan de internet especificado no existe."),
     })

@@ -12,6 +12,7 @@ use axum::extract::{FromRequest, Request, State};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::extract::{MediaType, Path, body_rejection, parse_json};
+use shared::ids::{ServiceId, TaskId, TaskRef};
 use shared::openapi::Guard;
 use shared::outage::{Outage, OutageReport, OutageScope};
 use shared::{Action, ApiError, AppState, Reply, Scope};
@@ -140,12 +141,14 @@ fn pings_out_of_range() -> ApiError {
         (status = 502, description = "WispHub refused to start the ping", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub or the task store unavailable; see Retry-After",
             body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 async fn create_ping(
     State(state): State<AppState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
     Pings(pings): Pings,
 ) -> Result<Reply, ApiError> {
-    Ok(match task::start(&*state.store, &state.wisphub, service_id, pings, state.config.ping_check_interval).await? {
+    let started = task::start(&*state.store, &state.wisphub, service_id.get(), pings, state.config.ping_check_interval);
+    Ok(match started.await? {
         Started::Created(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
             .with_message("Ping iniciado. Consulte el resultado con el task_id en unos segundos."),
         Started::AlreadyRunning(task_id) => Reply::success(Action::PingCreated, PingTask::pending(task_id))
@@ -169,18 +172,18 @@ async fn create_ping(
         (status = 502, description = "WispHub answered something unreadable", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub or the task store unavailable; see Retry-After",
             body = shared::envelope::Envelope)))]
-async fn get_ping(State(state): State<AppState>, Path(task_id): Path<String>) -> Result<Reply, ApiError> {
+#[tracing::instrument(skip_all, fields(task_id = task_id.as_ref().map(TaskId::as_str)))]
+async fn get_ping(State(state): State<AppState>, Path(TaskRef(task_id)): Path<TaskRef>) -> Result<Reply, ApiError> {
     let not_found = || Reply::info(Action::PingTaskNotFound, "La tarea de ping no existe o ya expiró.");
     // Our ids are UUIDs; anything else cannot name a task, so no store or WispHub call.
-    let Ok(task_id) = uuid::Uuid::parse_str(task_id.trim()) else { return Ok(not_found()) };
-    let task_id = task_id.hyphenated().to_string();
-    Ok(match task::poll(&*state.store, &state.wisphub, &task_id, state.config.ping_check_interval).await? {
+    let Some(task_id) = task_id else { return Ok(not_found()) };
+    Ok(match task::poll(&*state.store, &state.wisphub, task_id.as_str(), state.config.ping_check_interval).await? {
         Progress::NotFound => not_found(),
         Progress::Pending => {
             Reply::info(Action::PingPending, "El ping todavía está en curso. Consulte de nuevo en unos segundos.")
-                .with_data(PingTask::pending(task_id))
+                .with_data(PingTask::pending(task_id.into_string()))
         }
-        Progress::Done(verdict, outage) => verdict_reply(task_id, verdict, outage),
+        Progress::Done(verdict, outage) => verdict_reply(task_id.into_string(), verdict, outage),
     })
 }
 

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use shared::extract::Path;
+use shared::ids::ServiceId;
 use shared::outage::{Outage, OutageReport};
 use shared::{Action, ApiError, AppState, Reply};
 
@@ -20,7 +21,12 @@ use shared::{Action, ApiError, AppState, Reply};
         (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope),
         (status = 502, description = "WispHub answered something unreadable", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub unavailable; see Retry-After", body = shared::envelope::Envelope)))]
-pub(crate) async fn get_outage(State(state): State<AppState>, Path(service_id): Path<i64>) -> Result<Reply, ApiError> {
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
+pub(crate) async fn get_outage(
+    State(state): State<AppState>,
+    Path(service_id): Path<ServiceId>,
+) -> Result<Reply, ApiError> {
+    let service_id = service_id.get();
     let Some(client) = state.wisphub.client_by_service_id(service_id).await? else {
         return Ok(Reply::client_not_found());
     };

@@ -3,10 +3,8 @@
 
 use chrono::DateTime;
 use futures::future::join_all;
-use serde_json::json;
-use shared::config::Config;
+use shared::ids::ServiceId;
 use shared::wisphub::{Route, UpstreamError, WispHub};
-use shared::{Action, Reply};
 
 use crate::model::{Ticket, TicketRecord};
 use crate::zone::open_tickets;
@@ -14,31 +12,39 @@ use crate::zone::open_tickets;
 /// How many of the newest tickets get their detail read for `answer_text`.
 const WITH_ANSWERS: usize = 3;
 
-/// The service's open tickets as the by-service route answers them.
+/// A service's tickets in one of the open states.
+#[derive(Debug, PartialEq)]
+pub enum ServiceTickets {
+    UnknownClient,
+    /// Newest first, possibly none; `answers_complete` is false when a detail could not be read,
+    /// so some ticket lacks its latest reply.
+    Open {
+        tickets: Vec<Ticket>,
+        answers_complete: bool,
+    },
+}
+
+/// The service's tickets in one of `states` (the open ones), the newest few with their latest reply.
 pub async fn open_tickets_of_service(
     wisphub: &WispHub,
-    config: &Config,
-    service_id: i64,
-) -> Result<Reply, UpstreamError> {
+    states: &[u8],
+    service_id: ServiceId,
+) -> Result<ServiceTickets, UpstreamError> {
+    let service_id = service_id.get();
     // The client read (usually cached) and the ticket walk do not depend on each other.
     let (client, tickets) = tokio::try_join!(
         wisphub.client_by_service_id(service_id),
-        open_tickets(wisphub, &config.active_ticket_states, |t| t.service_id() == Some(service_id)),
+        open_tickets(wisphub, states, |t| t.service_id() == Some(service_id)),
     )?;
     if client.is_none() {
-        return Ok(Reply::client_not_found());
+        return Ok(ServiceTickets::UnknownClient);
     }
-    if tickets.is_empty() {
-        let message = "El cliente no tiene tickets abiertos.";
-        return Ok(Reply::info(Action::TicketNotFound, message).with_data(json!([])).with_meta(json!({"total": 0})));
-    }
-    let total = tickets.len();
     let mut tickets = tickets;
     tickets.sort_by_key(|t| std::cmp::Reverse((created_at(t), t.id_ticket)));
     let newest = tickets.iter().take(WITH_ANSWERS).map(|t| detail(wisphub, t.id_ticket));
     let details = join_all(newest).await;
-    let complete = details.iter().all(Option::is_some);
-    let shown: Vec<Ticket> = tickets
+    let answers_complete = details.iter().all(Option::is_some);
+    let tickets = tickets
         .into_iter()
         .enumerate()
         .map(|(index, listed)| match details.get(index).cloned().flatten() {
@@ -46,10 +52,7 @@ pub async fn open_tickets_of_service(
             None => Ticket::from(listed),
         })
         .collect();
-    let message = format!("El cliente tiene {total} ticket(s) abierto(s).");
-    Ok(Reply::success(Action::TicketsListed, shown)
-        .with_message(message)
-        .with_meta(json!({"total": total, "answers_complete": complete})))
+    Ok(ServiceTickets::Open { tickets, answers_complete })
 }
 
 /// Creation time in seconds, when WispHub wrote a readable one.
@@ -68,5 +71,31 @@ async fn detail(wisphub: &WispHub, ticket_id: i64) -> Option<TicketRecord> {
             tracing::warn!(error = %e, "a ticket's detail could not be read; listed without its latest reply");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{ports, service};
+
+    #[tokio::test]
+    async fn a_service_gets_its_open_tickets_newest_first_with_their_replies() {
+        let ports = ports().await;
+        let open = |id| open_tickets_of_service(&ports.app.wisphub, &[1, 2], service(id));
+
+        let many = open(wisphub_sandbox::SERVICE_WITH_TICKETS_OVER_PAGES).await.unwrap();
+        let none = open(wisphub_sandbox::SERVICE_WITHOUT_TICKETS).await.unwrap();
+        let unknown = open(424242).await.unwrap();
+
+        let ServiceTickets::Open { tickets, answers_complete } = many else { panic!("{many:?}") };
+        assert!(tickets.len() > 1 && answers_complete, "{tickets:?}");
+        let ids: Vec<i64> = tickets.iter().map(|t| t.ticket_id).collect();
+        let mut by_date: Vec<(Option<String>, i64)> =
+            tickets.iter().map(|t| (t.created_at.clone(), t.ticket_id)).collect();
+        by_date.sort_by(|a, b| b.cmp(a));
+        assert_eq!(ids, by_date.into_iter().map(|(_, id)| id).collect::<Vec<_>>(), "newest first");
+        assert_eq!(none, ServiceTickets::Open { tickets: vec![], answers_complete: true });
+        assert_eq!(unknown, ServiceTickets::UnknownClient);
     }
 }

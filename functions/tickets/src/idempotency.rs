@@ -7,43 +7,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::clock::now_secs;
 use shared::envelope::json_response;
+use shared::ids::IdempotencyKey;
 use shared::store::claim::{self, Claimed};
-use shared::store::{Item, Store, StoreError, keys};
+use shared::store::{Item, Store, StoreError};
 use shared::{ApiError, Reply};
 
 use crate::recover::Attempt;
 
-pub const HEADER: &str = "idempotency-key";
-const MAX_KEY_LEN: usize = 200;
 const KEEP_OUTCOME: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// A caller-chosen key: 1..=200 visible ASCII characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    /// The request's key, if it sent one; a malformed one is a 422 naming the header.
-    pub fn from_headers(headers: &HeaderMap) -> Result<Option<Self>, ApiError> {
-        let Some(raw) = headers.get(HEADER) else { return Ok(None) };
-        let key = raw.to_str().ok().filter(|k| (1..=MAX_KEY_LEN).contains(&k.len()));
-        match key.filter(|k| k.bytes().all(|b| b.is_ascii_graphic())) {
-            Some(key) => Ok(Some(IdempotencyKey(key.to_owned()))),
-            None => Err(ApiError::invalid("Idempotency-Key", "debe tener de 1 a 200 caracteres ASCII visibles")),
-        }
-    }
-
-    /// Scoped to the caller, so two API users choosing the same key never see each other's tickets.
-    /// The length prefix keeps `a#b` + `c` apart from `a` + `b#c`.
-    fn record_key(&self, caller: &str) -> String {
-        keys::idempotency(&format!("{}:{caller}:{}", caller.len(), self.0))
-    }
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -198,28 +175,6 @@ mod tests {
     use shared::Action;
     use shared::store::MemoryStore;
 
-    fn headers(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(HEADER, HeaderValue::from_str(value).expect("header value"));
-        headers
-    }
-
-    #[test]
-    fn keys_must_be_1_to_200_visible_ascii_characters() {
-        assert!(IdempotencyKey::from_headers(&HeaderMap::new()).unwrap().is_none());
-        assert!(IdempotencyKey::from_headers(&headers("wamid.HBgM=")).unwrap().is_some());
-        for bad in ["", "con espacio", &"x".repeat(201)] {
-            assert!(IdempotencyKey::from_headers(&headers(bad)).is_err(), "{bad:?} should be refused");
-        }
-    }
-
-    #[test]
-    fn two_callers_with_one_key_get_two_records() {
-        let key = IdempotencyKey("k".into());
-        assert_ne!(key.record_key("a#b"), IdempotencyKey("b#k".into()).record_key("a"));
-        assert!(key.record_key("bot").starts_with("IDEM#"));
-    }
-
     fn attempt() -> Attempt {
         Attempt::new(1004, "Internet Lento", "lento desde ayer", 1_800_000_000)
     }
@@ -227,7 +182,7 @@ mod tests {
     #[tokio::test]
     async fn a_running_key_is_409_a_finished_one_replays_and_an_error_frees_it() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let key = IdempotencyKey("msg-1".into());
+        let key = IdempotencyKey::parse("msg-1").unwrap();
         let lease = Duration::from_secs(15);
         let begin = |key| begin(&store, "bot", key, attempt(), lease);
         let Begin::Started(claim) = begin(&key).await.unwrap() else { panic!("first claims") };
@@ -236,7 +191,7 @@ mod tests {
         let Begin::Replay(envelope) = begin(&key).await.unwrap() else { panic!("replays") };
         assert_eq!(envelope["data"]["ticket_id"], 9);
 
-        let other = IdempotencyKey("msg-2".into());
+        let other = IdempotencyKey::parse("msg-2").unwrap();
         let Begin::Started(claim) = begin(&other).await.unwrap() else { panic!("claims") };
         claim.finish(&Err(ApiError::invalid("subject", "x"))).await;
         assert!(matches!(begin(&other).await, Ok(Begin::Started(_))));
@@ -245,7 +200,7 @@ mod tests {
     #[tokio::test]
     async fn a_lost_answer_keeps_the_attempt_for_one_retry_to_look_up() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let key = IdempotencyKey("msg-3".into());
+        let key = IdempotencyKey::parse("msg-3").unwrap();
         let lease = Duration::from_secs(15);
         let first = Attempt::new(1, "otro", "otra", 0);
         let Begin::Started(claim) = begin(&store, "bot", &key, first.clone(), lease).await.unwrap() else {
@@ -265,7 +220,7 @@ mod tests {
     #[tokio::test]
     async fn a_holder_that_died_past_its_lease_reads_as_a_lost_answer() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let key = IdempotencyKey("msg-4".into());
+        let key = IdempotencyKey::parse("msg-4").unwrap();
         let Begin::Started(claim) = begin(&store, "bot", &key, attempt(), Duration::ZERO).await.unwrap() else {
             panic!("claims")
         };

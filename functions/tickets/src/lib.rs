@@ -9,18 +9,21 @@ mod model;
 mod recover;
 mod schedule;
 mod subjects;
+#[cfg(test)]
+mod testing;
 mod zone;
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use serde_json::json;
 use shared::auth::Caller;
 use shared::extract::{Json, Path};
+use shared::ids::{IdempotencyKey, ServiceId, TicketId, ZoneId};
 use shared::openapi::Guard;
+use shared::outage::OutageReport;
 use shared::wisphub::{Route, UpstreamError};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
@@ -32,7 +35,9 @@ pub use model::Ticket;
 pub use subjects::{ByPriority, SubjectCatalogue};
 pub use zone::ZoneLoad;
 
-use idempotency::{Begin, IdempotencyKey};
+use by_service::ServiceTickets;
+use create::{Creation, NewTicket};
+use idempotency::Begin;
 use model::TicketRecord;
 use subjects::{PriorityMap, Subjects};
 
@@ -84,6 +89,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 "high": ["No Tiene Internet"], "very_high": ["Troncal Dañado"]},
                 "all": ["Cancelación", "Internet Lento", "Revisión General", "No Tiene Internet", "Troncal Dañado"]},
             "message": null, "meta": {"stale": false}}))))]
+#[tracing::instrument(skip_all)]
 async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
     let known = state.subjects.known(&state.app.wisphub).await;
     let catalogue = SubjectCatalogue::group(&known.subjects, &state.subjects.priorities);
@@ -112,33 +118,65 @@ async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
             body = shared::envelope::Envelope),
         (status = 503, description = "WispHub unavailable, or the zone stayed busy for the whole request budget",
             body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all)]
 async fn create_ticket(
     State(state): State<TicketsState>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    key: Result<Option<IdempotencyKey>, ApiError>,
     Json(body): Json<CreateTicketBody>,
 ) -> Result<Response, ApiError> {
+    // The body's problems are named before the header's.
     let new = body.validate(state.app.config.default_technician_id)?;
-    let Some(key) = IdempotencyKey::from_headers(&headers)? else {
-        return Ok(create::create_ticket(&state.app, &state.subjects, new).await?.into_response());
+    let Some(key) = key? else {
+        return Ok(creation_reply(state.create(new).await?).into_response());
     };
     let lease = lease::lease(state.app.config.request_budget);
     let attempt = recover::Attempt::of(&new);
     let (claim, outcome) = match idempotency::begin(&state.app.store, &caller.subject, &key, attempt, lease).await? {
         Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
-        Begin::Started(claim) => (claim, create::create_ticket(&state.app, &state.subjects, new).await),
+        Begin::Started(claim) => (claim, state.create(new).await),
         Begin::Recover(claim, earlier) => {
             // The earlier POST may have created the ticket: answer with it rather than make a second.
-            let outcome = match recover::find_created(&state.app.wisphub, &state.app.config, &earlier).await {
-                Ok(Some(found)) => Ok(found),
-                Ok(None) => create::create_ticket(&state.app, &state.subjects, new).await,
+            let timezone = state.app.config.ticket_timezone;
+            let outcome = match recover::find_created(&state.app.wisphub, timezone, &earlier).await {
+                Ok(Some(found)) => Ok(Creation::Created(Some(found))),
+                Ok(None) => state.create(new).await,
                 Err(e) => Err(e.into()),
             };
             (claim, outcome)
         }
     };
+    // The reply is what the idempotency record keeps and replays.
+    let outcome = outcome.map(creation_reply);
     claim.finish(&outcome).await;
     Ok(outcome?.into_response())
+}
+
+impl TicketsState {
+    async fn create(&self, new: NewTicket) -> Result<Creation, ApiError> {
+        let app = &self.app;
+        create::create_ticket(&app.wisphub, &app.store, &app.config, &self.subjects, new).await
+    }
+}
+
+fn creation_reply(creation: Creation) -> Reply {
+    match creation {
+        Creation::Created(ticket) => {
+            Reply::success(Action::TicketCreated, ticket).with_message("Ticket creado exitosamente.")
+        }
+        Creation::UnknownClient => Reply::client_not_found(),
+        Creation::BehindOutage { service_id, outage } => {
+            let message = format!("{} No se abrió un ticket: la falla ya está reportada.", outage.message());
+            Reply::info(Action::GeneralOutage, message).with_data(OutageReport::new(service_id.get(), Some(outage)))
+        }
+        Creation::ZoneFull { open, max } => {
+            let message = format!("La zona ya tiene {open} tickets abiertos; el máximo es {max}.");
+            Reply::info(Action::ZoneTicketLimitReached, message).with_data(json!({ "max_tickets": max }))
+        }
+        Creation::Refused(reason) => {
+            Reply::failure(Action::TicketCreationFailed, format!("WispHub rechazó el ticket: {reason}"))
+        }
+    }
 }
 
 /// One ticket with its latest reply.
@@ -153,8 +191,9 @@ async fn create_ticket(
                 "service_id": 1001, "zone_id": 1},
             "message": null, "meta": null})),
         (status = 422, description = "`ticket_id` is not a positive integer", body = shared::envelope::Envelope)))]
-async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64>) -> Result<Reply, ApiError> {
-    let Some(value) = state.app.wisphub.get(&Route::Ticket(ticket_id), &[]).await? else {
+#[tracing::instrument(skip_all, fields(ticket_id = ticket_id.get()))]
+async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<TicketId>) -> Result<Reply, ApiError> {
+    let Some(value) = state.app.wisphub.get(&Route::Ticket(ticket_id.get()), &[]).await? else {
         return Ok(Reply::info(Action::TicketNotFound, "El ticket especificado no existe."));
     };
     let record: TicketRecord =
@@ -175,11 +214,26 @@ async fn get_ticket(State(state): State<TicketsState>, Path(ticket_id): Path<i64
                 "answer_text": "El técnico visitará el sector mañana en la mañana.", "service_id": 1004, "zone_id": 3}],
             "message": "El cliente tiene 1 ticket(s) abierto(s).", "meta": {"total": 1, "answers_complete": true}})),
         (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope)))]
+#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 async fn list_tickets_by_service(
     State(state): State<TicketsState>,
-    Path(service_id): Path<i64>,
+    Path(service_id): Path<ServiceId>,
 ) -> Result<Reply, ApiError> {
-    Ok(by_service::open_tickets_of_service(&state.app.wisphub, &state.app.config, service_id).await?)
+    let states = &state.app.config.active_ticket_states;
+    Ok(match by_service::open_tickets_of_service(&state.app.wisphub, states, service_id).await? {
+        ServiceTickets::UnknownClient => Reply::client_not_found(),
+        ServiceTickets::Open { tickets, .. } if tickets.is_empty() => {
+            Reply::info(Action::TicketNotFound, "El cliente no tiene tickets abiertos.")
+                .with_data(json!([]))
+                .with_meta(json!({"total": 0}))
+        }
+        ServiceTickets::Open { tickets, answers_complete } => {
+            let total = tickets.len();
+            Reply::success(Action::TicketsListed, tickets)
+                .with_message(format!("El cliente tiene {total} ticket(s) abierto(s)."))
+                .with_meta(json!({"total": total, "answers_complete": answers_complete}))
+        }
+    })
 }
 
 /// Whether a zone has reached its limit of open tickets (counted over every page, no lock taken).
@@ -191,9 +245,10 @@ async fn list_tickets_by_service(
         example = json!({"ok": true, "type": "success", "action": "ticket_found",
             "data": {"is_blocked": true, "max_tickets": 3, "open_tickets": 3}, "message": null, "meta": null})),
         (status = 422, description = "`zone_id` is not a positive integer", body = shared::envelope::Envelope)))]
-async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<i64>) -> Result<Reply, ApiError> {
+#[tracing::instrument(skip_all, fields(zone_id = zone_id.get()))]
+async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<ZoneId>) -> Result<Reply, ApiError> {
     let config = &state.app.config;
-    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id).await?;
+    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id.get()).await?;
     Ok(Reply::success(Action::TicketFound, ZoneLoad::new(open, config.max_active_tickets_per_zone)))
 }
 

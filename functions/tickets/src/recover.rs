@@ -2,14 +2,13 @@
 //! in the idempotency record, and a retry looks for the ticket before creating another.
 
 use chrono::{DateTime, Days, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use shared::Reply;
-use shared::config::Config;
 use shared::wisphub::{Route, UpstreamError, WispHub};
 
-use crate::create::{NewTicket, created};
-use crate::model::TicketRecord;
+use crate::create::NewTicket;
+use crate::model::{Ticket, TicketRecord};
 
 /// What a create asked of WispHub, kept in the idempotency record so a retry after a lost answer
 /// can recognise the ticket: the service, the subject, a fingerprint of the description (not the
@@ -31,7 +30,7 @@ impl Attempt {
     }
 
     pub fn of(new: &NewTicket) -> Self {
-        Self::new(new.service_id, &new.subject, &new.description, Utc::now().timestamp())
+        Self::new(new.service_id.get(), &new.subject, &new.description, Utc::now().timestamp())
     }
 
     /// Whether a ticket read from WispHub is the one this attempt may have created.
@@ -69,15 +68,12 @@ fn fingerprint(description: &str) -> String {
 }
 
 /// The ticket an attempt whose answer was lost did create, if WispHub has it: tickets created
-/// since the attempt (WispHub has no service filter, and may ignore the date one) checked one by one.
-pub async fn find_created(
-    wisphub: &WispHub,
-    config: &Config,
-    attempt: &Attempt,
-) -> Result<Option<Reply>, UpstreamError> {
-    let today = Utc::now().with_timezone(&config.ticket_timezone).date_naive();
-    let started = DateTime::from_timestamp(attempt.started_at, 0)
-        .map_or(today, |at| at.with_timezone(&config.ticket_timezone).date_naive());
+/// since the attempt (WispHub has no service filter, and may ignore the date one) checked one by
+/// one, their dates read in the tenant's `timezone`.
+pub async fn find_created(wisphub: &WispHub, timezone: Tz, attempt: &Attempt) -> Result<Option<Ticket>, UpstreamError> {
+    let today = Utc::now().with_timezone(&timezone).date_naive();
+    let started =
+        DateTime::from_timestamp(attempt.started_at, 0).map_or(today, |at| at.with_timezone(&timezone).date_naive());
     let day = |date: chrono::NaiveDate| date.format("%Y-%m-%d").to_string();
     let window = [
         ("fecha_creacion_0", day(started.checked_sub_days(Days::new(1)).unwrap_or(started))),
@@ -85,5 +81,31 @@ pub async fn find_created(
     ];
     let found: Vec<TicketRecord> = wisphub.find(&Route::Tickets, &window, |t| attempt.made(t)).await?;
     tracing::info!(found = found.len(), "looked for the ticket of a lost answer");
-    Ok(found.into_iter().min_by_key(|t| t.id_ticket).map(created))
+    Ok(found.into_iter().min_by_key(|t| t.id_ticket).map(Ticket::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::create::{Creation, create_ticket};
+    use crate::testing::ports;
+
+    #[tokio::test]
+    async fn the_ticket_of_a_lost_answer_is_found_and_no_other() {
+        let ports = ports().await;
+        let app = &ports.app;
+        let timezone = app.config.ticket_timezone;
+        let started = Utc::now().timestamp() - 5;
+        let description = "Sin señal desde la tormenta.";
+        let body = serde_json::json!({"service_id": 1004, "subject": "Internet Lento", "description": description});
+        let new = serde_json::from_value::<crate::CreateTicketBody>(body).unwrap().validate(Some(7)).unwrap();
+        let made = create_ticket(&app.wisphub, &app.store, &app.config, &ports.subjects, new).await.unwrap();
+        let Creation::Created(Some(made)) = made else { panic!("not created: {made:?}") };
+
+        let lost = Attempt::new(1004, "internet  lento", description, started);
+        let other = Attempt::new(1004, "Internet Lento", "Otra cosa.", started);
+
+        assert_eq!(find_created(&app.wisphub, timezone, &lost).await.unwrap(), Some(made));
+        assert_eq!(find_created(&app.wisphub, timezone, &other).await.unwrap(), None);
+    }
 }
