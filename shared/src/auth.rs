@@ -11,13 +11,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::now_secs;
 use crate::config::Config;
 use crate::error::{ApiError, AuthFailure};
 use crate::users::Scope;
-
-/// Only for `functions/clients/src/checks.rs`, which a parallel refactor rewrites: new code reads
-/// the time from `shared::clock`. Drop this once that file imports it from there.
-pub use crate::clock::now_secs;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {

@@ -295,3 +295,43 @@ async fn six_concurrent_promises_for_one_service_make_one_wisphub_post_on_dynamo
     let Some(store): Option<Arc<dyn Store>> = dynamo_store().await else { return };
     six_concurrent_promises_make_one_post(TestApp::builder().store(store).spawn().await).await;
 }
+
+#[tokio::test]
+async fn verify_and_resolve_hand_out_the_proof_the_balance_takes() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&[Scope::ClientsRead, Scope::BillingRead]);
+    let facts = json!({"address": "El Peñon", "internet_plan_name": "10mb plus", "internet_plan_price": 65000.4});
+
+    let verified = app.post_json(&format!("/api/v1/clients/{SERVICE_ALL_PAID}/verify"), &token, facts).await;
+    let wrong = json!({"address": "Otra calle", "internet_plan_name": "10mb plus", "internet_plan_price": 1});
+    let failed = app.post_json(&format!("/api/v1/clients/{SERVICE_ALL_PAID}/verify"), &token, wrong).await;
+    let resolve = json!({"name": "José Pérez", "address": "Vereda El Peñón", "internet_plan_price": 65000});
+    let resolved = app.post_json("/api/v1/clients/resolve", &token, resolve).await;
+
+    assert_eq!(verified.action(), "client_verified", "{}", verified.text);
+    let proof = &verified.body["meta"]["verification"];
+    assert_eq!((proof["service_id"].clone(), proof["expires_in"].clone()), (json!(SERVICE_ALL_PAID), json!(900)));
+    assert_eq!(verified.body["data"]["is_valid"], true, "data unchanged");
+    assert_eq!(failed.action(), "client_verification_failed");
+    assert!(failed.body["meta"]["verification"].is_null(), "no proof for a failed verify: {}", failed.text);
+    assert_eq!(resolved.action(), "client_verified", "{}", resolved.text);
+    assert_eq!(resolved.body["meta"]["verification"]["service_id"], SERVICE_ALL_PAID);
+
+    for proof in [&verified.body["meta"]["verification"]["token"], &resolved.body["meta"]["verification"]["token"]] {
+        let path = balance_path(SERVICE_ALL_PAID);
+        let answer = app.send(with_proof(Method::GET, &path, &token, proof.as_str(), None)).await;
+        assert_eq!(kind(&answer), ("success", "client_balance_found"), "{}", answer.text);
+        let other = app.send(with_proof(Method::GET, &balance_path(1002), &token, proof.as_str(), None)).await;
+        assert_eq!(kind(&other), ("info", "client_verification_required"), "a proof is for its own service only");
+    }
+}
+
+#[tokio::test]
+async fn staff_with_clients_list_need_no_proof() {
+    let app = TestApp::spawn().await;
+    let staff = app.token(&[Scope::ClientsList, Scope::BillingRead]);
+
+    let answer = app.get(&balance_path(SERVICE_WITH_SALDO_TRAP), &staff).await;
+
+    assert_eq!(kind(&answer), ("success", "client_balance_found"), "{}", answer.text);
+}

@@ -2,7 +2,7 @@
 //! every instance agrees.
 
 use shared::ApiError;
-use shared::auth::now_secs;
+use shared::clock::now_secs;
 use shared::ids::ServiceId;
 use shared::store::{Store, StoreError, keys};
 use shared::wisphub::WispHub;

@@ -1,8 +1,10 @@
 //! The HTTP face of the clients function: extract, call the domain, answer.
 
+use axum::Extension;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
+use shared::auth::Caller;
 use shared::envelope::CLIENT_NOT_FOUND;
 use shared::extract::{Json, Path, Query};
 use shared::ids::{Document, Phone, ServiceId};
@@ -165,13 +167,16 @@ pub async fn get_client_by_service_id(
 #[utoipa::path(post, path = "/api/v1/clients/resolve", tag = "clients",
     request_body(content = IdentityClaim, example = json!({"name": "José Pérez", "address": "Vereda El Peñón", "internet_plan_price": 65000})),
     security(("OAuth2PasswordBearer" = ["clients:read"])),
-    responses((status = 200, description = "`client_verified`, or error `client_not_found` / `client_ambiguous` / `client_verification_failed`",
+    responses((status = 200, description = "`client_verified` (with `meta.verification`, the proof for the billing \
+        routes), or error `client_not_found` / `client_ambiguous` / `client_verification_failed`",
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_verified", "data": example(),
-            "message": "Cliente identificado y verificado exitosamente.", "meta": {"service_ids": [1001]}}))))]
+            "message": "Cliente identificado y verificado exitosamente.", "meta": {"service_ids": [1001],
+                "verification": {"token": "eyJhbGciOiJIUzI1NiJ9…", "service_id": 1001, "expires_in": 900}}}))))]
 #[tracing::instrument(skip_all)]
 pub async fn resolve_client(
     State(state): State<ClientsState>,
+    Extension(caller): Extension<Caller>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
     let claim = Claim::parse(claim)?;
@@ -183,9 +188,13 @@ pub async fn resolve_client(
         Resolution::NoMatch => {
             Reply::failure(Action::ClientNotFound, "Ningún cliente coincide con todos los datos proporcionados.")
         }
-        Resolution::Identified { client, service_ids } => Reply::success(Action::ClientVerified, client)
-            .with_message("Cliente identificado y verificado exitosamente.")
-            .with_meta(json!({ "service_ids": service_ids })),
+        Resolution::Identified { client, service_ids } => {
+            // The proof a bot shows to the money routes (API.md §10), for the service identified.
+            let proof = state.app.proofs.issue(&caller.subject, client.service_id)?;
+            Reply::success(Action::ClientVerified, client)
+                .with_message("Cliente identificado y verificado exitosamente.")
+                .with_meta(json!({ "service_ids": service_ids, "verification": proof }))
+        }
         Resolution::Ambiguous => {
             Reply::failure(Action::ClientAmbiguous, "Varios clientes coinciden; se necesita otro dato.")
         }
@@ -197,15 +206,19 @@ pub async fn resolve_client(
     params(("service_id" = i64, Path, minimum = 1, description = "WispHub id_servicio")),
     request_body(content = IdentityClaim, example = json!({"address": "Vereda El Peñón", "internet_plan_name": "10MB PLUS", "internet_plan_price": 65000.0})),
     security(("OAuth2PasswordBearer" = ["clients:read"])),
-    responses((status = 200, description = "`client_verified` or `client_verification_failed` (data.is_valid, data.matched_fields)",
+    responses((status = 200, description = "`client_verified` or `client_verification_failed` (data.is_valid, \
+        data.matched_fields); `client_verified` carries `meta.verification`, the proof the billing routes need in \
+        `X-Verification-Token` (this service, this API user, `VERIFICATION_TTL_MINUTES`)",
         body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "client_verified",
             "data": {"is_valid": true, "matched_fields": ["address", "internet_plan_name", "internet_plan_price"]},
-            "message": "Identidad validada de manera exitosa.", "meta": null})),
+            "message": "Identidad validada de manera exitosa.",
+            "meta": {"verification": {"token": "eyJhbGciOiJIUzI1NiJ9…", "service_id": 1001, "expires_in": 900}}})),
         (status = 429, description = "5 failed verifications of this service in 15 minutes; see Retry-After")))]
 #[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn verify_client(
     State(state): State<ClientsState>,
+    Extension(caller): Extension<Caller>,
     Path(service_id): Path<ServiceId>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
@@ -218,8 +231,12 @@ pub async fn verify_client(
         ),
         Verification::LockedOut { retry_after_secs } => return Err(ApiError::TooManyAttempts { retry_after_secs }),
         Verification::UnknownClient => Reply::failure(Action::ClientNotFound, CLIENT_NOT_FOUND),
-        Verification::Verified { matched } => Reply::success(Action::ClientVerified, verdict(true, matched))
-            .with_message("Identidad validada de manera exitosa."),
+        Verification::Verified { matched } => {
+            let proof = state.app.proofs.issue(&caller.subject, service_id.get())?;
+            Reply::success(Action::ClientVerified, verdict(true, matched))
+                .with_message("Identidad validada de manera exitosa.")
+                .with_meta(json!({ "verification": proof }))
+        }
         Verification::Mismatch { matched } => Reply::success(Action::ClientVerificationFailed, verdict(false, matched))
             .with_message("Los datos proporcionados no coinciden con la información registrada."),
     })
