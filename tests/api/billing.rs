@@ -335,3 +335,26 @@ async fn staff_with_clients_list_need_no_proof() {
 
     assert_eq!(kind(&answer), ("success", "client_balance_found"), "{}", answer.text);
 }
+
+#[tokio::test]
+async fn a_promise_repeated_with_its_idempotency_key_replays_the_first_outcome() {
+    let app = TestApp::spawn().await;
+    let service = SERVICE_WITH_OLD_PENDING_INVOICES;
+    let (token, proof) = bot(&app, service);
+    let keyed = |key: &str| {
+        let body = json!({"promise_date": tomorrow()});
+        let mut request = with_proof(Method::POST, &promise_path(service), &token, Some(&proof), Some(body));
+        request.headers_mut().insert("idempotency-key", HeaderValue::from_str(key).unwrap());
+        request
+    };
+
+    let first = app.send(keyed("wa-msg-1")).await;
+    let repeat = app.send(keyed("wa-msg-1")).await;
+    let bad = app.send(keyed("clave con espacios")).await;
+
+    assert_eq!(kind(&first), ("success", "payment_promise_created"), "{}", first.text);
+    assert_eq!(repeat.body, first.body, "the same outcome, not payment_promise_exists");
+    assert_eq!(repeat.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert_eq!(app.sandbox.count("POST", PROMISES), 1);
+}

@@ -274,7 +274,7 @@ fn verbs_called(code: &str) -> BTreeSet<&'static str> {
 /// another helper of that module.
 fn claim_helpers() -> Vec<(String, BTreeSet<&'static str>)> {
     let source = include_str!("../../shared/src/store/claim.rs");
-    let source = source.split("#[cfg(test)]").next().unwrap();
+    let source = source.split("#[cfg(test)]\nmod tests").next().unwrap();
     let bodies: Vec<(String, &str)> = source
         .split("pub async fn ")
         .skip(1)
@@ -307,6 +307,19 @@ fn the_claim_helpers_are_read_for_the_store_verbs_they_call() {
     assert_eq!(helpers["release"], BTreeSet::from(["delete_if_value"]));
 }
 
+const IDEMPOTENCY: &str = include_str!("../../shared/src/idempotency.rs");
+
+/// Store verbs `code` calls, through `store.<verb>(` or a `claim::<helper>(` of the shared store.
+fn store_verbs_of(code: &str) -> BTreeSet<&'static str> {
+    let mut verbs = verbs_called(code);
+    for (helper, helper_verbs) in claim_helpers() {
+        if code.contains(&format!("claim::{helper}(")) {
+            verbs.extend(helper_verbs);
+        }
+    }
+    verbs
+}
+
 /// The table actions a function's own (non-test) source calls for, through `store.<verb>(` or a
 /// `claim::<helper>(` of the shared store.
 fn table_actions_used(binary: &str) -> BTreeSet<String> {
@@ -319,12 +332,11 @@ fn table_actions_used(binary: &str) -> BTreeSet<String> {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap();
-        let mut verbs = verbs_called(code);
-        for (helper, helper_verbs) in claim_helpers() {
-            if code.contains(&format!("claim::{helper}(")) {
-                verbs.extend(helper_verbs);
-            }
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+        let mut verbs = store_verbs_of(code);
+        // The shared idempotency record is a store user on the function's behalf.
+        if code.contains("idempotency::begin(") {
+            verbs.extend(store_verbs_of(IDEMPOTENCY.split("#[cfg(test)]\nmod tests").next().unwrap()));
         }
         for (verb, needs) in STORE_VERBS {
             if verbs.contains(verb) {

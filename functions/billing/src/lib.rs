@@ -11,13 +11,15 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 use shared::auth::Caller;
 use shared::extract::{Json, Path};
-use shared::ids::ServiceId;
+use shared::idempotency::{self, Begin};
+use shared::ids::{IdempotencyKey, ServiceId};
 use shared::openapi::Guard;
 use shared::verification::proof_required;
 use shared::{Action, ApiError, AppState, Reply, Scope};
@@ -188,7 +190,9 @@ impl PromiseBody {
 #[utoipa::path(post, path = "/api/v1/billing/{service_id}/payment-promise", tag = "billing",
     params(("service_id" = i64, Path, minimum = 1, description = "WispHub service id"),
         ("X-Verification-Token" = Option<String>, Header,
-            description = "The proof of a successful verify or resolve of this service by the same API user")),
+            description = "The proof of a successful verify or resolve of this service by the same API user"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = "^[!-~]{1,200}$",
+            description = "1 to 200 visible ASCII characters, e.g. the chat message id; repeats within 24 h replay the first outcome")),
     request_body = PromiseBody,
     security(("OAuth2PasswordBearer" = ["billing:write"])),
     responses((status = 200, description = "`payment_promise_created`; info `client_verification_required`, \
@@ -198,8 +202,9 @@ impl PromiseBody {
         example = json!({"ok": true, "type": "success", "action": "payment_promise_created",
             "data": {"service_id": 1001, "invoice_id": 9012, "promise_date": "2026-12-04", "reactivation_requested": true},
             "message": "Promesa de pago registrada.", "meta": null})),
-        (status = 422, description = "`promise_date` missing or not a date, `comment` too long, or a bad `service_id`",
-            body = shared::envelope::Envelope),
+        (status = 409, description = "`request_in_progress`: the same Idempotency-Key is still running", body = shared::envelope::Envelope),
+        (status = 422, description = "`promise_date` missing or not a date, `comment` too long, a bad `service_id` \
+            or Idempotency-Key", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub did not answer: the promise counts as made (a retry answers \
             `payment_promise_exists`); see Retry-After", body = shared::envelope::Envelope)))]
 #[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
@@ -208,47 +213,67 @@ async fn create_payment_promise(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Path(service_id): Path<ServiceId>,
+    key: Result<Option<IdempotencyKey>, ApiError>,
     Json(body): Json<PromiseBody>,
-) -> Result<Reply, ApiError> {
+) -> Result<Response, ApiError> {
     let service_id = service_id.get();
     let (promise_date, comment) = body.validate()?;
+    let key = key?;
     if !state.app.proofs.allows(&caller, &headers, service_id) {
-        return Ok(proof_required());
+        return Ok(proof_required().into_response());
     }
-    let settings = state.promise_settings();
-    if let Err(max_date) = promise::date_window(&settings, promise_date) {
-        let message = format!("La fecha de la promesa debe estar entre mañana y el {max_date}.");
-        return Ok(Reply::info(Action::PaymentPromiseRejected, message).with_data(json!({ "max_date": max_date })));
-    }
-    let balance =
-        match balance::balance(&state.app.wisphub, &state.balances, &state.balance_settings(), service_id).await? {
+    let Some(key) = key else {
+        return Ok(state.promise(service_id, promise_date, &comment).await?.into_response());
+    };
+    let lease = shared::budget::lease(state.app.config.request_budget);
+    // A retry after a lost answer simply runs again: the promise book already counts the first.
+    let claim =
+        match idempotency::begin(&state.app.store, &caller.subject, &key, (service_id, promise_date), lease).await? {
+            Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
+            Begin::Started(claim) | Begin::Recover(claim, _) => claim,
+        };
+    let outcome = state.promise(service_id, promise_date, &comment).await;
+    claim.finish(&outcome).await;
+    Ok(outcome?.into_response())
+}
+
+impl BillingState {
+    /// The promise rules in their order (API.md §11.2), each answered as its reply.
+    async fn promise(&self, service_id: i64, promise_date: NaiveDate, comment: &str) -> Result<Reply, ApiError> {
+        let settings = self.promise_settings();
+        if let Err(max_date) = promise::date_window(&settings, promise_date) {
+            let message = format!("La fecha de la promesa debe estar entre mañana y el {max_date}.");
+            return Ok(Reply::info(Action::PaymentPromiseRejected, message).with_data(json!({ "max_date": max_date })));
+        }
+        let wisphub = &self.app.wisphub;
+        let balance = match balance::balance(wisphub, &self.balances, &self.balance_settings(), service_id).await? {
             BalanceOutcome::UnknownClient => return Ok(Reply::client_not_found()),
             BalanceOutcome::Found(balance) => balance,
         };
-    let Some(oldest) = balance.pending_invoices.first() else {
-        return Ok(Reply::info(Action::NoPendingInvoices, "El cliente no tiene facturas pendientes."));
-    };
-    let store = &*state.app.store;
-    let outcome =
-        promise::promise(&state.app.wisphub, store, &settings, service_id, oldest.invoice_id, promise_date, &comment)
-            .await?;
-    Ok(match outcome {
-        PromiseOutcome::Exists(active) => {
-            Reply::info(Action::PaymentPromiseExists, "El cliente ya tiene una promesa de pago activa.")
-                .with_data(json!({"invoice_id": active.invoice_id, "promise_date": active.promise_date}))
-        }
-        PromiseOutcome::LimitReached { limit, window_days } => Reply::info(
-            Action::PaymentPromiseLimitReached,
-            format!("El cliente ya hizo {limit} promesas de pago en los últimos {window_days} días."),
-        ),
-        PromiseOutcome::Created { invoice_id, promise_date, reactivation_requested } => Reply::success(
-            Action::PaymentPromiseCreated,
-            json!({"service_id": service_id, "invoice_id": invoice_id,
-                "promise_date": promise_date, "reactivation_requested": reactivation_requested}),
-        )
-        .with_message("Promesa de pago registrada."),
-        PromiseOutcome::Refused(reason) => {
-            Reply::failure(Action::PaymentPromiseFailed, format!("WispHub rechazó la promesa de pago: {reason}"))
-        }
-    })
+        let Some(oldest) = balance.pending_invoices.first() else {
+            return Ok(Reply::info(Action::NoPendingInvoices, "El cliente no tiene facturas pendientes."));
+        };
+        let store = &*self.app.store;
+        let outcome =
+            promise::promise(wisphub, store, &settings, service_id, oldest.invoice_id, promise_date, comment).await?;
+        Ok(match outcome {
+            PromiseOutcome::Exists(active) => {
+                Reply::info(Action::PaymentPromiseExists, "El cliente ya tiene una promesa de pago activa.")
+                    .with_data(json!({"invoice_id": active.invoice_id, "promise_date": active.promise_date}))
+            }
+            PromiseOutcome::LimitReached { limit, window_days } => Reply::info(
+                Action::PaymentPromiseLimitReached,
+                format!("El cliente ya hizo {limit} promesas de pago en los últimos {window_days} días."),
+            ),
+            PromiseOutcome::Created { invoice_id, promise_date, reactivation_requested } => Reply::success(
+                Action::PaymentPromiseCreated,
+                json!({"service_id": service_id, "invoice_id": invoice_id,
+                    "promise_date": promise_date, "reactivation_requested": reactivation_requested}),
+            )
+            .with_message("Promesa de pago registrada."),
+            PromiseOutcome::Refused(reason) => {
+                Reply::failure(Action::PaymentPromiseFailed, format!("WispHub rechazó la promesa de pago: {reason}"))
+            }
+        })
+    }
 }

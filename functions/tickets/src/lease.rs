@@ -1,15 +1,8 @@
-//! Store records a request owns for a bounded time (the zone lock, the in-flight idempotency claim).
+//! The zone lock: a store record a request owns for a bounded time (`shared::budget::lease`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use shared::store::{Store, claim};
-
-/// How long a lock or an in-flight claim may outlive a crashed holder. Longer than any request can
-/// run (the budget plus the stack's one-second guard), so a live holder never loses it.
-pub fn lease(request_budget: Duration) -> Duration {
-    (request_budget + Duration::from_secs(5)).max(Duration::from_secs(15))
-}
 
 /// A lock this request holds. If the request is dropped before `release` (the stack's timeout
 /// guard fired, the caller hung up), the removal is spawned so others need not wait for the lease.
@@ -45,16 +38,5 @@ async fn remove(store: &dyn Store, key: &str, owner: &str) {
     if let Err(e) = claim::release(store, key, owner).await {
         let kind = key.split('#').next().unwrap_or_default();
         tracing::warn!(error = %e, kind, "could not release a store record; its lease will end it");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lease_outlives_the_request_budget() {
-        assert_eq!(lease(Duration::from_secs(10)), Duration::from_secs(15));
-        assert_eq!(lease(Duration::from_secs(20)), Duration::from_secs(25));
     }
 }

@@ -3,7 +3,6 @@
 
 mod by_service;
 mod create;
-mod idempotency;
 mod lease;
 mod model;
 mod recover;
@@ -21,6 +20,7 @@ use axum::{Extension, Router};
 use serde_json::json;
 use shared::auth::Caller;
 use shared::extract::{Json, Path};
+use shared::idempotency::{self, Begin};
 use shared::ids::{IdempotencyKey, ServiceId, TicketId, ZoneId};
 use shared::openapi::Guard;
 use shared::outage::OutageReport;
@@ -37,7 +37,6 @@ pub use zone::ZoneLoad;
 
 use by_service::ServiceTickets;
 use create::{Creation, NewTicket};
-use idempotency::Begin;
 use model::TicketRecord;
 use subjects::{PriorityMap, Subjects};
 
@@ -130,7 +129,7 @@ async fn create_ticket(
     let Some(key) = key? else {
         return Ok(creation_reply(state.create(new).await?).into_response());
     };
-    let lease = lease::lease(state.app.config.request_budget);
+    let lease = shared::budget::lease(state.app.config.request_budget);
     let attempt = recover::Attempt::of(&new);
     let (claim, outcome) = match idempotency::begin(&state.app.store, &caller.subject, &key, attempt, lease).await? {
         Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),

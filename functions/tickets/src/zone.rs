@@ -13,7 +13,7 @@ use shared::store::{Store, StoreError, claim, keys};
 use shared::wisphub::{Route, UpstreamError, WispHub};
 use utoipa::ToSchema;
 
-use crate::lease::{Held, lease};
+use crate::lease::Held;
 use crate::model::TicketRecord;
 
 /// Below this much budget a lock is not worth taking: counting and creating would not fit.
@@ -60,7 +60,7 @@ pub async fn open_tickets_in_zone(wisphub: &WispHub, states: &[u8], zone: i64) -
 /// Gives up (503, retry shortly) when what is left of the budget could not fit the critical section.
 pub async fn lock_zone(store: &Arc<dyn Store>, zone: i64, request_budget: Duration) -> Result<Held, StoreError> {
     let key = keys::zone_lock(zone);
-    let lease_secs = lease(request_budget).as_secs();
+    let lease_secs = budget::lease(request_budget).as_secs();
     let owner = uuid::Uuid::new_v4().to_string();
     loop {
         if claim::try_claim(&**store, &key, &owner, now_secs() + lease_secs).await? {

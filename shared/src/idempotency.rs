@@ -1,7 +1,8 @@
-//! `Idempotency-Key` as a small state machine in the shared store. A request claims the key
-//! (`Running`, with a lease), then keeps its outcome for 24 h (`Done`, replayed to every later
-//! duplicate). When the ticket POST left but its answer was lost, the key keeps the attempt as
-//! `Unknown`: the retry that takes it over looks for that ticket in WispHub before creating one.
+//! `Idempotency-Key` as a small state machine in the shared store, for every write a bot may
+//! repeat (tickets, payment promises). A request claims the key (`Running`, with a lease), then
+//! keeps its outcome for 24 h (`Done`, replayed to every later duplicate). When the write's POST
+//! left but its answer was lost (`ApiError::OutcomeUnknown`), the key keeps the attempt `A` as
+//! `Unknown`: the retry that takes it over can look for what that POST made before writing again.
 //! An error before any POST frees the key, so a retry simply runs.
 
 use std::sync::Arc;
@@ -9,31 +10,37 @@ use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::clock::now_secs;
-use shared::envelope::json_response;
-use shared::ids::IdempotencyKey;
-use shared::store::claim::{self, Claimed};
-use shared::store::{Item, Store, StoreError};
-use shared::{ApiError, Reply};
 
-use crate::recover::Attempt;
+use crate::clock::now_secs;
+use crate::envelope::{Reply, json_response};
+use crate::error::ApiError;
+use crate::ids::IdempotencyKey;
+use crate::store::claim::{self, Claimed};
+use crate::store::{Item, Store, StoreError};
+
+/// What an attempt keeps about itself for a retry after a lost answer (the ticket's service,
+/// subject and description fingerprint, say).
+pub trait Attempt: Serialize + DeserializeOwned + Clone + Send + Sync {}
+
+impl<T: Serialize + DeserializeOwned + Clone + Send + Sync> Attempt for T {}
 
 const KEEP_OUTCOME: Duration = Duration::from_secs(24 * 60 * 60);
 
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-enum Record {
+#[serde(tag = "state", rename_all = "snake_case", bound = "A: Attempt")]
+enum Record<A> {
     /// A request is working on the key until `lease_until`; past it the holder died mid-way
     /// (its POST may have left), which reads as `Unknown`.
     Running {
-        attempt: Attempt,
+        attempt: A,
         lease_until: u64,
     },
-    /// The POST left and no answer came back: the ticket may exist.
+    /// The POST left and no answer came back: what it writes may exist.
     Unknown {
-        attempt: Attempt,
+        attempt: A,
     },
     Done {
         envelope: Value,
@@ -41,41 +48,40 @@ enum Record {
 }
 
 /// What a request holding a key should do.
-pub enum Begin {
-    /// This request owns a fresh key: create, then `finish`.
-    Started(Claim),
-    /// This request took over a key whose earlier POST got no answer: look for that ticket
-    /// first (`Attempt`), create only if WispHub has none, then `finish`.
-    Recover(Claim, Attempt),
+pub enum Begin<A> {
+    /// This request owns a fresh key: write, then `finish`.
+    Started(Claim<A>),
+    /// This request took over a key whose earlier POST got no answer: look for what it made
+    /// first (the earlier attempt), write only if WispHub has nothing, then `finish`.
+    Recover(Claim<A>, A),
     /// An earlier request with this key finished: answer its envelope again.
     Replay(Value),
 }
 
 /// The claim of a request that owns its key, at the record version it wrote. A request dropped
 /// mid-way leaves the record to its lease rather than deleting it: the POST may already have left.
-pub struct Claim {
+pub struct Claim<A> {
     store: Arc<dyn Store>,
     key: String,
     /// The running record this request wrote: a release frees the key only while it still holds it.
     running: String,
     version: u64,
-    attempt: Attempt,
-    /// An earlier attempt's POST may have created the ticket: the key is never simply freed.
+    attempt: A,
+    /// An earlier attempt's POST may have made its write: the key is never simply freed.
     after_lost_answer: bool,
 }
 
 /// Claims `key` for `caller`; a duplicate still running is a 409.
-pub async fn begin(
+pub async fn begin<A: Attempt>(
     store: &Arc<dyn Store>,
     caller: &str,
     key: &IdempotencyKey,
-    attempt: Attempt,
+    attempt: A,
     lease: Duration,
-) -> Result<Begin, ApiError> {
+) -> Result<Begin<A>, ApiError> {
     let record_key = key.record_key(caller);
-    let running = |attempt: &Attempt| {
-        encode(&Record::Running { attempt: attempt.clone(), lease_until: now_secs() + lease.as_secs() })
-    };
+    let running =
+        |attempt: &A| encode(&Record::Running { attempt: attempt.clone(), lease_until: now_secs() + lease.as_secs() });
     let mine = running(&attempt)?;
     let item = match claim::claim(&**store, &record_key, &mine, keep_until()).await? {
         Claimed::Taken => {
@@ -116,7 +122,7 @@ pub async fn begin(
     }
 }
 
-impl Claim {
+impl<A: Attempt> Claim<A> {
     /// A business outcome is kept for 24 h. A lost answer (now or in an earlier attempt) keeps the
     /// attempt for the retry to look up; any other error frees the key so the caller can retry.
     pub async fn finish(self, outcome: &Result<Reply, ApiError>) {
@@ -128,7 +134,7 @@ impl Claim {
         };
         if let Err(e) = settled {
             // The outcome is answered anyway. The running record then ends with its lease and reads
-            // as unknown, so a duplicate still looks for the ticket rather than creating a second.
+            // as unknown, so a duplicate still looks for the write rather than making a second.
             tracing::error!(error = %e, "could not settle an idempotency record");
         }
     }
@@ -143,7 +149,7 @@ impl Claim {
         self.write(&Record::Unknown { attempt: self.attempt.clone() }).await
     }
 
-    async fn write(&self, record: &Record) -> Result<(), StoreError> {
+    async fn write(&self, record: &Record<A>) -> Result<(), StoreError> {
         let value =
             serde_json::to_string(record).map_err(|_| StoreError::Corrupt("IDEM item: record not encodable".into()))?;
         self.store.update_if_version(&self.key, self.version, &value, keep_until()).await
@@ -154,7 +160,7 @@ fn keep_until() -> u64 {
     now_secs() + KEEP_OUTCOME.as_secs()
 }
 
-fn decode(item: &Item) -> Result<Record, ApiError> {
+fn decode<A: Attempt>(item: &Item) -> Result<Record<A>, ApiError> {
     serde_json::from_str(&item.value).map_err(|_| StoreError::Corrupt("IDEM item: unreadable state".into()).into())
 }
 
@@ -165,18 +171,19 @@ pub fn replay(envelope: &Value) -> Response {
     response
 }
 
-fn encode(record: &Record) -> Result<String, ApiError> {
+fn encode<A: Attempt>(record: &Record<A>) -> Result<String, ApiError> {
     serde_json::to_string(record).map_err(|e| ApiError::Internal(format!("encoding an idempotency record: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::Action;
-    use shared::store::MemoryStore;
+    use crate::envelope::Action;
+    use crate::store::MemoryStore;
 
-    fn attempt() -> Attempt {
-        Attempt::new(1004, "Internet Lento", "lento desde ayer", 1_800_000_000)
+    /// Any serializable value serves as an attempt.
+    fn attempt() -> String {
+        "ticket 1004: Internet Lento".to_owned()
     }
 
     #[tokio::test]
@@ -202,12 +209,12 @@ mod tests {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let key = IdempotencyKey::parse("msg-3").unwrap();
         let lease = Duration::from_secs(15);
-        let first = Attempt::new(1, "otro", "otra", 0);
+        let first = "ticket 1: otro".to_owned();
         let Begin::Started(claim) = begin(&store, "bot", &key, first.clone(), lease).await.unwrap() else {
             panic!("first claims")
         };
         let begin = || begin(&store, "bot", &key, attempt(), lease);
-        claim.finish(&Err(ApiError::OutcomeUnknown(shared::wisphub::UpstreamError::Timeout))).await;
+        claim.finish(&Err(ApiError::OutcomeUnknown(crate::wisphub::UpstreamError::Timeout))).await;
 
         let Begin::Recover(claim, earlier) = begin().await.unwrap() else { panic!("the retry recovers") };
         assert_eq!(earlier, first, "the first attempt is what gets looked up");
