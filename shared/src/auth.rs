@@ -7,13 +7,12 @@ use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
-use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_secs;
 use crate::config::Config;
 use crate::error::{ApiError, AuthFailure};
+use crate::jwt::Signer;
 use crate::users::Scope;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -38,31 +37,14 @@ pub struct Caller {
 
 /// Issues and verifies our JWTs; built once per process from the configuration.
 pub struct Tokens {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
-    issuer: String,
-    audience: String,
+    signer: Signer,
     ttl_secs: u64,
 }
 
 impl Tokens {
     /// Keys, issuer, audience and lifetime from the configuration.
     pub fn from_config(config: &Config) -> Self {
-        let secret = config.jwt_secret.expose_secret().as_bytes();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&config.jwt_issuer]);
-        validation.set_audience(&[&config.jwt_audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
-        Tokens {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            issuer: config.jwt_issuer.clone(),
-            audience: config.jwt_audience.clone(),
-            ttl_secs: config.jwt_ttl_minutes.max(1) as u64 * 60,
-        }
+        Tokens { signer: Signer::from_config(config, 5), ttl_secs: config.jwt_ttl_minutes.max(1) as u64 * 60 }
     }
 
     /// How long an issued token lives, in seconds.
@@ -77,23 +59,22 @@ impl Tokens {
             sub: subject.to_owned(),
             iat: now,
             exp: now + self.ttl_secs,
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            iss: self.signer.issuer.clone(),
+            aud: self.signer.audience.clone(),
             scope: scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| ApiError::Internal(format!("signing a token: {e}")))
+        self.signer.sign(&claims).map_err(|e| ApiError::Internal(format!("signing a token: {e}")))
     }
 
     /// The caller behind a raw token, or why not (the reason only goes to a debug log).
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+        let claims: Claims = self.signer.read(token).map_err(|e| {
             tracing::debug!(reason = %e, "token refused");
             ApiError::Unauthorized(AuthFailure::InvalidToken)
         })?;
-        let scopes = data.claims.scope.split_whitespace().filter_map(|s| s.parse().ok()).collect();
-        Ok(Caller { subject: data.claims.sub, scopes })
+        let scopes = claims.scope.split_whitespace().filter_map(|s| s.parse().ok()).collect();
+        Ok(Caller { subject: claims.sub, scopes })
     }
 
     /// The caller of a request carrying `Authorization: Bearer <token>`.

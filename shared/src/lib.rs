@@ -11,6 +11,7 @@ pub mod extract;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
+mod jwt;
 pub mod openapi;
 pub mod outage;
 pub mod startup;

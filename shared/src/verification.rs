@@ -4,8 +4,6 @@
 //! its `typ` claim tells them apart in both directions.
 
 use axum::http::HeaderMap;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
-use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,6 +13,7 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::envelope::{Action, Reply};
 use crate::error::ApiError;
+use crate::jwt::Signer;
 
 /// The header a proof travels in.
 pub const HEADER: &str = "x-verification-token";
@@ -46,31 +45,15 @@ pub struct Proof {
 
 /// Issues and checks proofs; built once per process from the configuration.
 pub struct Proofs {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
-    issuer: String,
-    audience: String,
+    signer: Signer,
     ttl_secs: u64,
 }
 
 impl Proofs {
     /// Keys from the JWT secret, lifetime from `VERIFICATION_TTL_MINUTES`.
     pub fn from_config(config: &Config) -> Self {
-        let secret = config.jwt_secret.expose_secret().as_bytes();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&config.jwt_issuer]);
-        validation.set_audience(&[&config.jwt_audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 0;
-        Proofs {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            issuer: config.jwt_issuer.clone(),
-            audience: config.jwt_audience.clone(),
-            ttl_secs: config.verification_ttl.as_secs().max(1),
-        }
+        // No leeway: a proof is short-lived by design.
+        Proofs { signer: Signer::from_config(config, 0), ttl_secs: config.verification_ttl.as_secs().max(1) }
     }
 
     /// A proof that `api_user` verified the holder of `service_id` just now.
@@ -80,24 +63,21 @@ impl Proofs {
             typ: PROOF_TYPE.to_owned(),
             sub: api_user.to_owned(),
             svc: service_id,
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            iss: self.signer.issuer.clone(),
+            aud: self.signer.audience.clone(),
             iat: now,
             exp: now + self.ttl_secs,
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| ApiError::Internal(format!("signing a verification proof: {e}")))?;
+        let token =
+            self.signer.sign(&claims).map_err(|e| ApiError::Internal(format!("signing a verification proof: {e}")))?;
         Ok(Proof { token, service_id, expires_in: self.ttl_secs })
     }
 
     /// Whether `token` proves that `api_user` verified `service_id` and has not expired.
     pub fn holds(&self, token: &str, api_user: &str, service_id: i64) -> bool {
-        match decode::<ProofClaims>(token, &self.decoding, &self.validation) {
-            Ok(data) => {
-                let claims = data.claims;
-                claims.typ == PROOF_TYPE && claims.sub == api_user && claims.svc == service_id
-            }
+        match self.signer.read::<ProofClaims>(token) {
+            Ok(claims) => claims.typ == PROOF_TYPE && claims.sub == api_user && claims.svc == service_id,
             Err(e) => {
                 tracing::debug!(reason = %e, "verification proof refused");
                 false

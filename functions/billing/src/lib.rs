@@ -43,6 +43,8 @@ use promise::{PromiseOutcome, PromiseSettings};
 )))]
 struct BillingApi;
 
+const NOTHING_PENDING: &str = "El cliente no tiene facturas pendientes.";
+
 /// A comment longer than this is refused (WispHub keeps it with the promise).
 const MAX_COMMENT_CHARS: usize = 200;
 
@@ -133,7 +135,7 @@ async fn get_balance(
         BalanceOutcome::UnknownClient => Reply::client_not_found(),
         BalanceOutcome::Found(balance) => {
             let message = if balance.pending_invoices.is_empty() {
-                "El cliente no tiene facturas pendientes.".to_owned()
+                NOTHING_PENDING.to_owned()
             } else {
                 format!("El cliente tiene un saldo pendiente de {}.", balance.balance)
             };
@@ -251,7 +253,7 @@ impl BillingState {
             BalanceOutcome::Found(balance) => balance,
         };
         let Some(oldest) = balance.pending_invoices.first() else {
-            return Ok(Reply::info(Action::NoPendingInvoices, "El cliente no tiene facturas pendientes."));
+            return Ok(Reply::info(Action::NoPendingInvoices, NOTHING_PENDING));
         };
         let store = &*self.app.store;
         let outcome =

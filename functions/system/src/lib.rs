@@ -54,6 +54,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     responses((status = 200, description = "The service is up", body = shared::envelope::Envelope,
         example = json!({"ok": true, "type": "success", "action": "health_ok",
             "data": {"status": "ok", "service": "WispHub Local API", "version": "2.0.0"}, "message": null, "meta": null}))))]
+#[tracing::instrument(skip_all)]
 async fn health() -> Reply {
     Reply::success(
         Action::HealthOk,
@@ -67,14 +68,17 @@ static COMPACT_DOCUMENT: LazyLock<Bytes> = LazyLock::new(|| {
     Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
 });
 
+#[tracing::instrument(skip_all)]
 async fn openapi_json() -> Response {
     ([(CONTENT_TYPE, "application/json")], COMPACT_DOCUMENT.clone()).into_response()
 }
 
+#[tracing::instrument(skip_all)]
 async fn swagger_ui(State(state): State<AppState>) -> Html<String> {
     Html(docs::swagger_page(&state.config.docs_asset_url))
 }
 
+#[tracing::instrument(skip_all)]
 async fn redoc(State(state): State<AppState>) -> Html<String> {
     Html(docs::redoc_page(&state.config.docs_asset_url))
 }
