@@ -1,5 +1,7 @@
 //! Logging set-up: JSON lines under Lambda (CloudWatch), readable lines locally. Level from `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// How log lines are written.
@@ -7,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 pub enum LogFormat {
     /// One JSON object a line, for CloudWatch under Lambda.
     Json,
-    /// Compact lines for a terminal.
+    /// Compact lines, coloured only on a terminal.
     Readable,
 }
 
@@ -17,6 +19,7 @@ pub fn init(format: LogFormat) {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).without_time().try_init(),
-        LogFormat::Readable => builder.compact().try_init(),
+        // Colour only for a person at a terminal: a file or a log store gets plain text.
+        LogFormat::Readable => builder.compact().with_ansi(std::io::stderr().is_terminal()).try_init(),
     };
 }

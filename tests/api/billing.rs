@@ -358,3 +358,19 @@ async fn a_promise_repeated_with_its_idempotency_key_replays_the_first_outcome()
     assert_eq!(bad.status, 422, "{}", bad.text);
     assert_eq!(app.sandbox.count("POST", PROMISES), 1);
 }
+
+#[tokio::test]
+async fn promises_past_their_date_still_count_toward_the_window_limit() {
+    let app = TestApp::builder().setting("PAYMENT_PROMISE_LIMIT", "1").spawn().await;
+    let service = SERVICE_WITH_OLD_PENDING_INVOICES;
+    // A promise made yesterday for yesterday: no longer active, still inside the 90-day window.
+    let made_at = chrono::Utc::now().timestamp() as u64 - 24 * 60 * 60;
+    let book = json!({"promises": [{"invoice_id": 1, "promise_date": days_ahead(-1), "made_at": made_at}]});
+    let key = shared::store::keys::payment_promises(service);
+    app.state.store.put_if_absent(&key, &book.to_string(), made_at + 90 * 24 * 60 * 60).await.unwrap();
+
+    let answer = promise(&app, service, json!({"promise_date": tomorrow()})).await;
+
+    assert_eq!(kind(&answer), ("info", "payment_promise_limit_reached"), "{}", answer.text);
+    assert_eq!(app.sandbox.count("POST", PROMISES), 0);
+}

@@ -177,7 +177,7 @@ impl WispHub {
         payload: Option<Payload>,
         attempt: Try,
     ) -> Result<(StatusCode, bytes::Bytes), UpstreamError> {
-        let Try { attempt, hedge, timeout } = attempt;
+        let timeout = attempt.timeout;
         let settings = self.settings();
         let time_left = budget::remaining(settings.budget);
         if time_left < MIN_CALL_TIME {
@@ -208,11 +208,11 @@ impl WispHub {
         }
         .await;
         let ms = started.elapsed().as_millis() as u64;
-        let route_template = route.template();
         match result {
             Ok((status, body)) => {
                 Span::current().record("status", status.as_u16());
-                tracing::info!(target: "wisphub", %method, route = route_template, status = status.as_u16(), ms, attempt, hedge, "upstream call");
+                // Method, route, attempt, hedge and status are the `wisphub_call` span's fields.
+                tracing::info!(target: "wisphub", ms, "upstream call");
                 match status {
                     StatusCode::FORBIDDEN => Err(UpstreamError::KeyRefused),
                     s if s.is_redirection() => Err(UpstreamError::BadStatus(s.as_u16())),
@@ -227,7 +227,7 @@ impl WispHub {
                     // reqwest's message would carry the URL; keep only the kind.
                     UpstreamError::Unreachable(if e.is_connect() { "connect".into() } else { "transport".into() })
                 };
-                tracing::warn!(target: "wisphub", %method, route = route_template, ms, attempt, hedge, error = %error, "upstream call failed");
+                tracing::warn!(target: "wisphub", ms, error = %error, "upstream call failed");
                 Err(error)
             }
         }
