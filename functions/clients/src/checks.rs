@@ -24,9 +24,9 @@ pub async fn resolve(state: &ClientsState, claim: Claim) -> Result<Reply, ApiErr
         ));
     }
     let wisphub = &state.app.wisphub;
-    let index = state.directory.index(wisphub).await?.value;
+    let directory = state.directory.current().await?;
     let words = claim.search_words();
-    let candidates = index.containing(&words).map(|e| (&e.client, e.plan_id));
+    let candidates = directory.index.containing(&words).map(|e| (&e.client, e.plan_id));
     let found = full_matches(&claim, candidates, wisphub).await?;
     Ok(match distinct_people(&found) {
         0 => Reply::failure(Action::ClientNotFound, "Ningún cliente coincide con todos los datos proporcionados."),
@@ -34,7 +34,7 @@ pub async fn resolve(state: &ClientsState, claim: Claim) -> Result<Reply, ApiErr
             let service_ids: Vec<i64> = found.iter().map(|c| c.service_id).collect();
             Reply::success(Action::ClientVerified, found[0])
                 .with_message("Cliente identificado y verificado exitosamente.")
-                .with_meta(json!({ "service_ids": service_ids }))
+                .with_meta(json!({ "service_ids": service_ids, "snapshot_age_secs": directory.age_secs() }))
         }
         _ => Reply::failure(Action::ClientAmbiguous, "Varios clientes coinciden; se necesita otro dato."),
     })

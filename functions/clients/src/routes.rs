@@ -68,8 +68,8 @@ pub struct SearchQuery {
         example = json!({"ok": true, "type": "success", "action": "clients_listed", "data": [example()],
             "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}}))))]
 pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Query<Paging>) -> Result<Reply, ApiError> {
-    let index = state.directory.index(&state.app.wisphub).await?.value;
-    let reply = paging.page(index.active())?;
+    let directory = state.directory.current().await?;
+    let reply = paging.page(directory.index.active())?.with_meta_entry("snapshot_age_secs", directory.age_secs());
     Ok(if reply.envelope().action == Action::ClientNotFound {
         reply.with_message("No hay clientes activos.")
     } else {
@@ -92,8 +92,11 @@ pub async fn search_clients(
     if query.q.trim().chars().count() < 3 {
         return Err(ApiError::invalid("q", "debe tener al menos 3 caracteres"));
     }
-    let index = state.directory.index(&state.app.wisphub).await?.value;
-    Paging { limit: query.limit, offset: query.offset }.page(index.search(&query.q).into_iter())
+    let directory = state.directory.current().await?;
+    let found = directory.index.search(&query.q).into_iter();
+    Ok(Paging { limit: query.limit, offset: query.offset }
+        .page(found)?
+        .with_meta_entry("snapshot_age_secs", directory.age_secs()))
 }
 
 fn found(clients: Vec<Client>) -> Reply {
