@@ -76,6 +76,11 @@ impl Server {
             Some(table) => format!("Store: DynamoDB table '{table}'."),
             None => "Store: in memory (set TABLE_NAME to use DynamoDB).".into(),
         });
+        notes.push(match config.directory_refresh.as_secs() / 60 {
+            0 => "Client directory: no refresher here (DIRECTORY_REFRESH_MINUTES=0); reading what another publishes."
+                .into(),
+            minutes => format!("Client directory: refreshed now and every {minutes} min (DIRECTORY_REFRESH_MINUTES)."),
+        });
         Ok(Server { state: AppState::new(config, store), notes, login, _sandbox: sandbox })
     }
 
@@ -107,9 +112,13 @@ impl Server {
 }
 
 /// The deployed schedule, in-process: one refresh of the directory snapshot now (so the first
-/// search finds it) and one every `DIRECTORY_REFRESH_MINUTES`; each logs its own outcome.
+/// search finds it) and one every `DIRECTORY_REFRESH_MINUTES` (`0`: none, like a Lambda instance
+/// reading what the refresher publishes); each logs its own outcome.
 fn spawn_directory_refresher(state: &AppState) {
     let (store, wisphub, every) = (state.store.clone(), state.wisphub.clone(), state.config.directory_refresh);
+    if every.is_zero() {
+        return;
+    }
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         loop {

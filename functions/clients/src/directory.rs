@@ -94,11 +94,16 @@ impl Directory {
         };
         match (pointer, held) {
             (Some(pointer), Some(held)) if pointer.version == held.pointer.version => Ok(self.keep(held)),
-            (Some(pointer), held) => match (self.load(pointer).await?, held) {
-                (Some(current), _) => Ok(current),
-                // The version's chunks expired (no refresh for a day): keep what we have, if anything.
-                (None, Some(held)) => Ok(self.keep(held)),
-                (None, None) => self.first_build().await,
+            (Some(pointer), held) => match (self.load(pointer).await, held) {
+                (Ok(Some(current)), _) => Ok(current),
+                // Chunks expired (no refresh for a day) or unreadable: keep what we have, if anything.
+                (Ok(None), Some(held)) => Ok(self.keep(held)),
+                (Err(e), Some(held)) => {
+                    tracing::warn!(error = %e, "new directory version unreadable; serving the loaded one");
+                    Ok(self.keep(held))
+                }
+                (Ok(None), None) => self.first_build().await,
+                (Err(e), None) => Err(e),
             },
             (None, Some(held)) => Ok(self.keep(held)),
             (None, None) => self.first_build().await,

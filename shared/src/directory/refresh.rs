@@ -50,6 +50,7 @@ impl From<RefreshError> for ApiError {
 /// Walks every client and publishes the directory, unless another refresh holds the lease.
 #[tracing::instrument(name = "directory_refresh", skip_all)]
 pub async fn refresh(store: &dyn Store, wisphub: &WispHub) -> Result<Refreshed, RefreshError> {
+    let started = tokio::time::Instant::now();
     let owner = uuid::Uuid::new_v4().to_string();
     if !claim::try_claim(store, keys::DIRECTORY_LEASE, &owner, now_secs() + LEASE.as_secs()).await? {
         tracing::info!("directory refresh skipped: another one holds the lease");
@@ -64,6 +65,7 @@ pub async fn refresh(store: &dyn Store, wisphub: &WispHub) -> Result<Refreshed, 
             clients,
             chunks = pointer.chunks,
             compressed_bytes = pointer.compressed_bytes,
+            ms = started.elapsed().as_millis() as u64,
             "directory snapshot published"
         ),
         Ok(Refreshed::Busy) => {}
