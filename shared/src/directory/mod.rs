@@ -16,7 +16,7 @@ pub use client::Client;
 /// The snapshot's name in the table.
 pub const SNAPSHOT: &str = "DIRECTORY";
 
-/// One client as the directory holds it.
+/// One client as the directory holds it. One-letter keys: they repeat once per client before deflate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     #[serde(rename = "c")]
@@ -41,6 +41,7 @@ impl From<&ClientRecord> for Record {
 
 /// Every client of one version, in WispHub's order, and the version's pointer.
 pub struct Loaded {
+    /// Which version this is, and when WispHub was read for it.
     pub pointer: Pointer,
     pub records: Vec<Record>,
 }

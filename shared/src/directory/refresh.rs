@@ -31,8 +31,10 @@ pub enum Refreshed {
 /// Why a refresh published nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
+    /// WispHub's client list could not be read whole.
     #[error("walking the client list: {0}")]
     Upstream(#[from] UpstreamError),
+    /// The table refused or lost a write (or the lease could not be taken).
     #[error("writing the snapshot: {0}")]
     Store(#[from] StoreError),
 }

@@ -24,6 +24,7 @@ const MAX_INFLATED_BYTES: usize = 512 << 20;
 pub struct Pointer {
     /// Names the chunks of this version.
     pub version: String,
+    /// How many chunks the version was cut into.
     pub chunks: usize,
     /// Unix seconds at which the data was taken.
     pub built_at: u64,
