@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Smoke test of the binaries `sam build` made: each bootstrap answers one real API Gateway HTTP API
-(payload 2.0) event through a local Lambda Runtime API, with our envelope.
+(payload 2.0) event through a local Lambda Runtime API, with our envelope; the scheduled directory
+refresher answers one EventBridge scheduled event.
 
     scripts/lambda-smoke.py [--json] [.aws-sam/build]
 
@@ -47,6 +48,10 @@ CASES = {
     "InternetPlansFunction": ("GET", "/api/v1/internet-plans", None, 401, "error", True),
     "BillingFunction": ("GET", "/api/v1/billing/payment-methods", None, 401, "error", True),
 }
+# Functions run by an EventBridge schedule instead of the HTTP API: logical id -> what the answer holds.
+# The directory refresher finds the refresh lease already held (the smoke puts it in the table) and
+# answers that it left the walk to its holder, so WispHub is never asked.
+SCHEDULED = {"DirectoryRefreshFunction": {"published": None, "reason": "another refresh holds the lease"}}
 
 
 def http_api_event(method, path, body, request_id):
@@ -70,6 +75,15 @@ def http_api_event(method, path, body, request_id):
         },
         "body": body,
         "isBase64Encoded": False,
+    }
+
+
+def scheduled_event(request_id):
+    now = time.gmtime()
+    return {
+        "version": "0", "id": request_id, "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", now), "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/smoke-directory-refresh"], "detail": {},
     }
 
 
@@ -172,6 +186,9 @@ def create_table():
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     )
     client.get_waiter("table_exists").wait(TableName=name)
+    # The directory refresh lease, held by someone else for ten minutes (shared/src/store/keys).
+    client.put_item(TableName=name, Item={"pk": {"S": "DIRLEASE"}, "sk": {"S": "#"}, "value": {"S": "smoke"},
+                                          "version": {"N": "1"}, "expires_at": {"N": str(int(time.time()) + 600)}})
     return name, endpoint
 
 
@@ -233,10 +250,27 @@ def check(name, answer, event, case):
     return problems
 
 
+def check_scheduled(name, answer):
+    kind, raw, _ = answer
+    if kind != "response":
+        return [f"the runtime reported an {kind}: {raw[:300]!r}"]
+    try:
+        result = json.loads(raw)
+    except ValueError as e:
+        return [f"not a JSON result ({e}): {raw[:300]!r}"]
+    return [] if result == SCHEDULED[name] else [f"result {result}, expected {SCHEDULED[name]}"]
+
+
 def smoke(name, binary, table, endpoint):
-    case = CASES[name]
-    method, path, body = case[:3]
-    event = http_api_event(method, path, body, f"smoke-{uuid.uuid4().hex[:16]}")
+    request_id = f"smoke-{uuid.uuid4().hex[:16]}"
+    if name in SCHEDULED:
+        case = None
+        method, path = "EVENT", "scheduled event"
+        event = scheduled_event(request_id)
+    else:
+        case = CASES[name]
+        method, path, body = case[:3]
+        event = http_api_event(method, path, body, request_id)
     arch, command = launcher(binary)
     server = RuntimeApi(event)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -259,6 +293,8 @@ def smoke(name, binary, table, endpoint):
         server.server_close()
     if not answered:
         problems = [f"no answer within {ANSWER_TIMEOUT_SECS} s" + (f" (exited with {exited})" if exited is not None else "")]
+    elif case is None:
+        problems = check_scheduled(name, server.answer)
     else:
         problems = check(name, server.answer, event, case)
 
@@ -267,7 +303,8 @@ def smoke(name, binary, table, endpoint):
     with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bootstrap", data)
     cold_ms = (server.answer[2] - started) * 1000 if answered else float("nan")
-    status = json.loads(server.answer[1]).get("statusCode") if answered and server.answer[0] == "response" else "-"
+    answered_ok = answered and server.answer[0] == "response"
+    status = json.loads(server.answer[1]).get("statusCode", "ok") if answered_ok else "-"
     say(f"{name:22} {arch:18} {method} {path:48} -> {status}  answer after {cold_ms:7.1f} ms  "
         f"binary {len(data) / 2**20:5.1f} MiB  zipped {len(zipped.getvalue()) / 2**20:5.1f} MiB")
     if problems:
@@ -291,8 +328,9 @@ def main():
     args = [a for a in args if a != "--json"]
     build_dir = args[0] if args else ".aws-sam/build"
     built = sorted(d for d in os.listdir(build_dir) if os.path.isfile(os.path.join(build_dir, d, "bootstrap")))
-    if sorted(CASES) != built:
-        sys.exit(f"lambda-smoke: built functions {built} are not the ones this script tests {sorted(CASES)}")
+    if sorted({**CASES, **SCHEDULED}) != built:
+        sys.exit(f"lambda-smoke: built functions {built} are not the ones this script tests "
+                 f"{sorted({**CASES, **SCHEDULED})}")
     table, endpoint = create_table()
     results = [smoke(name, os.path.join(build_dir, name, "bootstrap"), table, endpoint) for name in built]
     passed = sum(result["passed"] for result in results)

@@ -1,5 +1,6 @@
-//! A per-instance cache for data that only saves WispHub calls (client directory, plans, subjects):
-//! a TTL, one refresh at a time, and stale data served while a background refresh runs.
+//! A per-instance cache for data that only saves WispHub calls (plans, subjects, payment methods):
+//! a TTL, one refresh at a time, and stale data served while a background refresh runs. (The client
+//! directory is too big to walk per instance: it is a shared snapshot, see `directory`.)
 
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -71,13 +72,13 @@ impl<T: Send + Sync + 'static> Cache<T> {
     }
 
     /// The cached value without loading, if any.
-    pub fn peek(&self) -> Option<Snapshot<T>> {
+    fn peek(&self) -> Option<Snapshot<T>> {
         let slot = self.inner.slot.read().unwrap_or_else(|p| p.into_inner());
         slot.as_ref().map(|(at, value)| Snapshot { value: value.clone(), stale: at.elapsed() > self.inner.ttl })
     }
 
-    /// Replaces the cached value (after a write we know about).
-    pub fn put(&self, value: T) {
+    /// Replaces the cached value (a background refresh's result).
+    fn put(&self, value: T) {
         *self.inner.slot.write().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), Arc::new(value)));
     }
 }

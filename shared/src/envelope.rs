@@ -134,6 +134,17 @@ impl Reply {
         self
     }
 
+    /// Adds one key to an object `meta` (or starts one), keeping the keys already there.
+    pub fn with_meta_entry(mut self, key: &str, value: impl Serialize) -> Self {
+        let mut meta = match self.0.meta.take() {
+            Some(Value::Object(meta)) => meta,
+            _ => serde_json::Map::new(),
+        };
+        meta.insert(key.to_owned(), to_value(value));
+        self.0.meta = Some(Value::Object(meta));
+        self
+    }
+
     /// The body this reply answers with.
     pub fn envelope(&self) -> &Envelope {
         &self.0

@@ -5,6 +5,7 @@ pub mod budget;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod directory;
 pub mod envelope;
 pub mod error;
 pub mod extract;

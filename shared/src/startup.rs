@@ -1,8 +1,9 @@
 //! Start-up of a Lambda function: logs, configuration (one line and exit when it is wrong), the
-//! secrets, the store, then the router on the Lambda runtime. The store choice is shared with the
-//! local server.
+//! secrets, the store, then the router (or a scheduled job) on the Lambda runtime. The store
+//! choice is shared with the local server.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
@@ -23,6 +24,26 @@ pub async fn run_function(needs: &[Need], router: fn(AppState) -> Router) -> Res
     });
     let app = stack(router(state.clone()), &state.config);
     run_on_lambda(app).await
+}
+
+/// Runs a scheduled function: `job` once per event (an EventBridge schedule's event carries
+/// nothing the job needs); its error is the invocation's, so a failure shows in the metrics.
+pub async fn run_scheduled<F, Fut>(needs: &[Need], job: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(AppState) -> Fut,
+    Fut: Future<Output = Result<serde_json::Value, lambda_runtime::Error>>,
+{
+    telemetry::init(LogFormat::Json);
+    let state = prepare(needs).await.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    });
+    let job = &job;
+    let state = &state;
+    lambda_runtime::run(lambda_runtime::service_fn(move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        job(state.clone())
+    }))
+    .await
 }
 
 async fn prepare(needs: &[Need]) -> Result<AppState, ConfigError> {

@@ -215,6 +215,40 @@ async fn case_delete_if_value_removes_only_the_owners_record(store: &dyn Store) 
     assert!(matches!(gone, Err(StoreError::ConditionFailed)), "{gone:?}");
 }
 
+async fn case_get_many_returns_the_live_records_past_the_100_key_batch_limit(store: &dyn Store) {
+    let keys: Vec<String> = (0..230).map(|_| unique_key()).collect();
+    for (i, key) in keys.iter().enumerate() {
+        match i % 3 {
+            0 => store.put_if_absent(key, &format!("value {i}"), later()).await.unwrap(),
+            1 => store.put_if_absent(key, "expired", earlier()).await.unwrap(),
+            _ => {}
+        }
+    }
+
+    let found = store.get_many(&keys).await.unwrap();
+
+    assert_eq!(found.len(), keys.len().div_ceil(3), "live records only");
+    for (i, key) in keys.iter().enumerate().step_by(3) {
+        assert_eq!(found[key].value, format!("value {i}"), "{key}");
+        assert_eq!(found[key].version, 1);
+    }
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
+}
+
+async fn case_get_many_reads_more_than_one_answer_can_carry(store: &dyn Store) {
+    // 45 values of 380 KB: past BatchGetItem's 16 MB answer, so some keys come back unprocessed.
+    let big = "x".repeat(380_000);
+    let keys: Vec<String> = (0..45).map(|_| unique_key()).collect();
+    for key in &keys {
+        store.put_if_absent(key, &big, later()).await.unwrap();
+    }
+
+    let found = store.get_many(&keys).await.unwrap();
+
+    assert_eq!(found.len(), keys.len());
+    assert!(found.values().all(|item| item.value.len() == big.len()));
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod memory {
@@ -240,6 +274,8 @@ macro_rules! contract {
 }
 
 contract! {
+    case_get_many_returns_the_live_records_past_the_100_key_batch_limit,
+    case_get_many_reads_more_than_one_answer_can_carry,
     case_delete_if_value_removes_only_the_owners_record,
     case_get_of_a_missing_key_is_none,
     case_put_if_absent_then_get_returns_the_value_at_version_1,

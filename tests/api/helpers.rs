@@ -11,6 +11,7 @@ use serde_json::Value;
 use shared::AppState;
 use shared::Scope;
 use shared::config::Config;
+use shared::directory::refresh::{RefreshError, Refreshed, refresh};
 use shared::http::App;
 use shared::store::{DynamoStore, MemoryStore, Store};
 use tower::ServiceExt;
@@ -126,6 +127,12 @@ impl TestApp {
     pub fn twin(&self) -> App {
         let state = AppState::new((*self.state.config).clone(), self.state.store.clone());
         wisphub_local::app(state)
+    }
+
+    /// One run of the directory refresher against this app's store and sandbox (the schedule's
+    /// work, done when a test needs a snapshot in place first).
+    pub async fn refresh_directory(&self) -> Result<Refreshed, RefreshError> {
+        refresh(&*self.state.store, &self.state.wisphub).await
     }
 
     pub fn token(&self, scopes: &[Scope]) -> String {

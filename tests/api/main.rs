@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod billing;
 mod clients;
+mod directory;
 mod door;
 mod lambda;
 mod lost_answers;

@@ -237,17 +237,25 @@ fn cors_defaults_and_function_timeout_match_the_code() {
     let budget = &parameters["RequestBudgetMs"];
     assert!(budget["Default"].as_i64().unwrap() < timeout_ms && budget["MaxValue"].as_i64().unwrap() < timeout_ms);
     assert!(timeout_ms < 29_000);
+    let http_functions: BTreeSet<String> = template_routes(&template).into_iter().map(|r| r.binary).collect();
     for (binary, function) in functions(&template) {
         let own_timeout = function["Properties"]["Timeout"].as_i64().map_or(timeout_ms, |s| s * 1000);
-        assert_eq!(own_timeout, timeout_ms, "{binary} overrides the shared timeout");
+        if http_functions.contains(&binary) {
+            assert_eq!(own_timeout, timeout_ms, "{binary} overrides the shared timeout");
+        } else {
+            // A scheduled function killed at its timeout must free the lease it holds for the next run.
+            let lease_ms = shared::directory::refresh::LEASE.as_millis() as i64;
+            assert!(own_timeout < lease_ms, "{binary}: timeout {own_timeout} ms not under its lease");
+        }
     }
 }
 
-/// DynamoDB actions behind each store verb (shared/src/store/dynamo/mod.rs): `increment` adds with
+/// DynamoDB actions behind each store verb (shared/src/store/dynamo/): `increment` adds with
 /// UpdateItem and starts a new window with PutItem; both conditional writes are PutItem, both
-/// deletes DeleteItem.
+/// deletes DeleteItem; `get_many` is BatchGetItem.
 const STORE_VERBS: &[(&str, &[&str])] = &[
     ("get", &["dynamodb:GetItem"]),
+    ("get_many", &["dynamodb:BatchGetItem"]),
     ("put_if_absent", &["dynamodb:PutItem"]),
     ("update_if_version", &["dynamodb:PutItem"]),
     ("delete", &["dynamodb:DeleteItem"]),
@@ -270,50 +278,73 @@ fn verbs_called(code: &str) -> BTreeSet<&'static str> {
     STORE_VERBS.iter().map(|(verb, _)| *verb).filter(|verb| code.contains(&format!("store.{verb}("))).collect()
 }
 
-/// Each helper of `shared::store::claim` with the store verbs it calls, directly or through
-/// another helper of that module.
-fn claim_helpers() -> Vec<(String, BTreeSet<&'static str>)> {
-    let source = include_str!("../../shared/src/store/claim.rs");
-    let source = source.split("#[cfg(test)]\nmod tests").next().unwrap();
-    let bodies: Vec<(String, &str)> = source
-        .split("pub async fn ")
-        .skip(1)
-        .map(|rest| (rest.split('(').next().unwrap().to_owned(), &rest[..rest.find("\n}").unwrap()]))
-        .collect();
-    // `helper(` not inside a longer name (`claim(` in `try_claim(`).
-    let calls = |body: &str, helper: &str| {
-        body.match_indices(&format!("{helper}("))
+/// The modules of `shared` whose functions call the store for a function: how a function names
+/// one (`claim::release(`), and the module's source.
+const HELPER_MODULES: &[(&str, &str)] = &[
+    ("claim", include_str!("../../shared/src/store/claim.rs")),
+    ("snapshot", include_str!("../../shared/src/store/snapshot.rs")),
+    ("directory", include_str!("../../shared/src/directory/mod.rs")),
+    ("refresh", include_str!("../../shared/src/directory/refresh.rs")),
+];
+
+/// Each function of the helper modules (`claim::release`, `refresh::refresh`…) with the store
+/// verbs it calls, directly, through a function of its own module or through another helper.
+fn helpers() -> BTreeMap<String, BTreeSet<&'static str>> {
+    // `name(` not inside a longer name (`claim(` in `try_claim(`).
+    let calls = |body: &str, name: &str| {
+        body.match_indices(&format!("{name}("))
             .any(|(at, _)| !body[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
     };
-    bodies
-        .iter()
-        .map(|(name, body)| {
-            let mut verbs = verbs_called(body);
-            for (other, other_body) in bodies.iter().filter(|(other, _)| other != name) {
-                if calls(body, other) {
-                    verbs.extend(verbs_called(other_body));
+    let mut bodies = Vec::new();
+    for (module, source) in HELPER_MODULES {
+        let source = source.split("#[cfg(test)]\nmod tests").next().unwrap();
+        for rest in source.split("async fn ").skip(1) {
+            let name = rest.split(['(', '<']).next().unwrap();
+            let body = &rest[..rest.find("\n}").unwrap()];
+            bodies.push((*module, name.to_owned(), body));
+        }
+    }
+    let mut verbs: BTreeMap<String, BTreeSet<&'static str>> =
+        bodies.iter().map(|(module, name, body)| (format!("{module}::{name}"), verbs_called(body))).collect();
+    // Calls nest a few levels deep (refresh → publish → current): spread until nothing changes.
+    loop {
+        let before = verbs.clone();
+        for (module, name, body) in &bodies {
+            let mut gained = BTreeSet::new();
+            for (other_module, other, _) in &bodies {
+                let same_module = other_module == module && calls(body, other);
+                let itself = other_module == module && other == name;
+                if (same_module || body.contains(&format!("{other_module}::{other}("))) && !itself {
+                    gained.extend(before[&format!("{other_module}::{other}")].iter().copied());
                 }
             }
-            (name.clone(), verbs)
-        })
-        .collect()
+            verbs.get_mut(&format!("{module}::{name}")).unwrap().extend(gained);
+        }
+        if verbs == before {
+            return verbs;
+        }
+    }
 }
 
 #[test]
-fn the_claim_helpers_are_read_for_the_store_verbs_they_call() {
-    let helpers: BTreeMap<String, BTreeSet<&str>> = claim_helpers().into_iter().collect();
-    assert_eq!(helpers["claim"], BTreeSet::from(["get", "put_if_absent"]));
-    assert_eq!(helpers["try_claim"], BTreeSet::from(["put_if_absent"]));
-    assert_eq!(helpers["release"], BTreeSet::from(["delete_if_value"]));
+fn the_store_helpers_are_read_for_the_store_verbs_they_call() {
+    let helpers = helpers();
+    assert_eq!(helpers["claim::claim"], BTreeSet::from(["get", "put_if_absent"]));
+    assert_eq!(helpers["claim::try_claim"], BTreeSet::from(["put_if_absent"]));
+    assert_eq!(helpers["claim::release"], BTreeSet::from(["delete_if_value"]));
+    assert_eq!(helpers["directory::current"], BTreeSet::from(["get"]));
+    assert_eq!(helpers["directory::load"], BTreeSet::from(["get_many"]));
+    let refresh = BTreeSet::from(["get", "put_if_absent", "update_if_version", "delete_if_value"]);
+    assert_eq!(helpers["refresh::refresh"], refresh);
 }
 
 const IDEMPOTENCY: &str = include_str!("../../shared/src/idempotency.rs");
 
-/// Store verbs `code` calls, through `store.<verb>(` or a `claim::<helper>(` of the shared store.
+/// Store verbs `code` calls, through `store.<verb>(` or a `<module>::<helper>(` of `HELPER_MODULES`.
 fn store_verbs_of(code: &str) -> BTreeSet<&'static str> {
     let mut verbs = verbs_called(code);
-    for (helper, helper_verbs) in claim_helpers() {
-        if code.contains(&format!("claim::{helper}(")) {
+    for (helper, helper_verbs) in helpers() {
+        if code.contains(&format!("{helper}(")) {
             verbs.extend(helper_verbs);
         }
     }
@@ -321,7 +352,7 @@ fn store_verbs_of(code: &str) -> BTreeSet<&'static str> {
 }
 
 /// The table actions a function's own (non-test) source calls for, through `store.<verb>(` or a
-/// `claim::<helper>(` of the shared store.
+/// `<module>::<helper>(` of `HELPER_MODULES`.
 fn table_actions_used(binary: &str) -> BTreeSet<String> {
     let dir = format!("{}/../functions/{binary}/src", env!("CARGO_MANIFEST_DIR"));
     let mut actions = BTreeSet::new();
@@ -334,7 +365,8 @@ fn table_actions_used(binary: &str) -> BTreeSet<String> {
         let text = std::fs::read_to_string(&path).unwrap();
         let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
         let mut verbs = store_verbs_of(code);
-        // The shared idempotency record is a store user on the function's behalf.
+        // The shared idempotency record is a store user on the function's behalf, its claim's
+        // `finish` included.
         if code.contains("idempotency::begin(") {
             verbs.extend(store_verbs_of(IDEMPOTENCY.split("#[cfg(test)]\nmod tests").next().unwrap()));
         }

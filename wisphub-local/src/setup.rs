@@ -1,5 +1,6 @@
 //! Start-up of the local server: `.env` and environment, development defaults (a demo user, a
-//! per-run JWT secret, the in-process WispHub sandbox), the store, and the start-up banner.
+//! per-run JWT secret, the in-process WispHub sandbox), the store, the directory refresher's
+//! schedule, and the start-up banner.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -8,6 +9,7 @@ use axum::ServiceExt;
 use axum::extract::Request;
 use shared::AppState;
 use shared::config::{Config, ConfigError};
+use shared::directory::refresh;
 use shared::startup::{TableSetup, open_store};
 
 const DEMO_USER: &str = "admin";
@@ -74,6 +76,11 @@ impl Server {
             Some(table) => format!("Store: DynamoDB table '{table}'."),
             None => "Store: in memory (set TABLE_NAME to use DynamoDB).".into(),
         });
+        notes.push(match config.directory_refresh.as_secs() / 60 {
+            0 => "Client directory: no refresher here (DIRECTORY_REFRESH_MINUTES=0); reading what another publishes."
+                .into(),
+            minutes => format!("Client directory: refreshed now and every {minutes} min (DIRECTORY_REFRESH_MINUTES)."),
+        });
         Ok(Server { state: AppState::new(config, store), notes, login, _sandbox: sandbox })
     }
 
@@ -95,12 +102,31 @@ impl Server {
         for note in &self.notes {
             println!("  - {note}");
         }
+        spawn_directory_refresher(&self.state);
         let app = wisphub_local::app(self.state);
         let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
         if let Err(e) = axum::serve(listener, service).with_graceful_shutdown(shutdown()).await {
             eprintln!("server error: {e}");
         }
     }
+}
+
+/// The deployed schedule, in-process: one refresh of the directory snapshot now (so the first
+/// search finds it) and one every `DIRECTORY_REFRESH_MINUTES` (`0`: none, like a Lambda instance
+/// reading what the refresher publishes); each logs its own outcome.
+fn spawn_directory_refresher(state: &AppState) {
+    let (store, wisphub, every) = (state.store.clone(), state.wisphub.clone(), state.config.directory_refresh);
+    if every.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            // Failures are logged by the refresh and retried at the next tick.
+            let _ = refresh::refresh(&*store, &wisphub).await;
+        }
+    });
 }
 
 fn is_set(settings: &HashMap<String, String>, name: &str) -> bool {

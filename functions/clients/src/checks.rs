@@ -25,6 +25,8 @@ pub enum Resolution {
     Identified {
         client: Box<Client>,
         service_ids: Vec<i64>,
+        /// How old the directory snapshot searched was.
+        snapshot_age_secs: u64,
     },
     /// Several people match every given field.
     Ambiguous,
@@ -55,15 +57,16 @@ pub async fn resolve(wisphub: &WispHub, directory: &Directory, claim: &Claim) ->
     if claim.fields().len() < MIN_FIELDS {
         return Ok(Resolution::TooFewFields);
     }
-    let index = directory.index(wisphub).await?.value;
+    let directory = directory.current().await?;
     let words = claim.search_words();
-    let candidates = index.containing(&words).map(|e| (&e.client, e.plan_id));
+    let candidates = directory.index.containing(&words).map(|e| (&e.client, e.plan_id));
     let found = full_matches(claim, candidates, wisphub).await?;
     Ok(match distinct_people(&found) {
         0 => Resolution::NoMatch,
         1 => Resolution::Identified {
             client: Box::new(found[0].clone()),
             service_ids: found.iter().map(|c| c.service_id).collect(),
+            snapshot_age_secs: directory.age_secs(),
         },
         _ => Resolution::Ambiguous,
     })

@@ -38,7 +38,7 @@ async fn resolving_identifies_one_person_and_tells_none_from_several() {
     let several = resolve(json!({"name": "Pérez", "address": "Vereda El Peñón", "internet_plan_price": 65000})).await;
     let none = resolve(json!({"name": "José Pérez", "address": "Vereda El Peñón", "internet_plan_price": 12345})).await;
 
-    let Resolution::Identified { client, service_ids } = one else { panic!("not identified: {one:?}") };
+    let Resolution::Identified { client, service_ids, .. } = one else { panic!("not identified: {one:?}") };
     assert_eq!(client.service_id, 1001);
     assert!(service_ids.contains(&1001), "{service_ids:?}");
     assert_eq!(several, Resolution::Ambiguous);

@@ -4,6 +4,7 @@ mod checks;
 mod client;
 mod directory;
 mod identity;
+mod index;
 mod lookup;
 mod profile;
 mod routes;
@@ -25,7 +26,7 @@ use directory::Directory;
 #[openapi(components(schemas(Client, identity::IdentityClaim, identity::Field, profile::ProfileUpdate)))]
 struct ClientsApi;
 
-/// Per-instance state: the app's ports plus this function's directory cache.
+/// Per-instance state: the app's ports plus this instance's copy of the directory snapshot.
 #[derive(Clone)]
 pub struct ClientsState {
     app: AppState,
@@ -50,7 +51,7 @@ fn api(guard: &Guard) -> OpenApiRouter<ClientsState> {
 
 pub fn router(state: AppState) -> Router {
     let guard = Guard::Tokens(state.tokens.clone());
-    let clients = ClientsState { directory: Directory::new(&state.config.default_country_code), app: state };
+    let clients = ClientsState { directory: Directory::new(&state), app: state };
     Router::from(api(&guard)).with_state(clients)
 }
 

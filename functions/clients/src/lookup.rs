@@ -1,10 +1,12 @@
 //! Finding the services behind a document or a phone number. WispHub's filter is tried first (one
 //! call); every record is checked against what was asked, because WispHub ignores filters it does
-//! not know and stores numbers in spellings its exact filters miss; then the directory answers.
+//! not know and stores numbers in spellings its exact filters miss; then the directory snapshot
+//! answers.
 
+use shared::ApiError;
 use shared::ids::Document;
 use shared::wisphub::model::ClientRecord;
-use shared::wisphub::{Route, UpstreamError, WispHub};
+use shared::wisphub::{Route, WispHub};
 
 use crate::client::Client;
 use crate::directory::Directory;
@@ -41,14 +43,16 @@ pub async fn find_clients(
     directory: &Directory,
     lookup: &Lookup,
     country_code: &str,
-) -> Result<Vec<Client>, UpstreamError> {
+) -> Result<Vec<Client>, ApiError> {
     let matches = |r: &ClientRecord| lookup.matches(r.cedula.as_deref(), r.telefono.as_deref(), country_code);
     let records = wisphub.find(&Route::Clients, &[lookup.filter()], matches).await?;
     wisphub.remember_clients(&records);
     let mut clients: Vec<Client> = records.iter().map(Client::from).collect();
     if clients.is_empty() {
-        let index = directory.index(wisphub).await?.value;
-        clients = index
+        clients = directory
+            .current()
+            .await?
+            .index
             .entries
             .iter()
             .filter(|e| lookup.matches(e.client.document.as_deref(), e.client.phone.as_deref(), country_code))

@@ -72,8 +72,8 @@ pub struct SearchQuery {
             "message": null, "meta": {"total": 1, "limit": 100, "offset": 0}}))))]
 #[tracing::instrument(skip_all)]
 pub async fn list_clients(State(state): State<ClientsState>, Query(paging): Query<Paging>) -> Result<Reply, ApiError> {
-    let index = state.directory.index(&state.app.wisphub).await?.value;
-    let reply = paging.page(index.active())?;
+    let directory = state.directory.current().await?;
+    let reply = paging.page(directory.index.active())?.with_meta_entry("snapshot_age_secs", directory.age_secs());
     Ok(if reply.envelope().action == Action::ClientNotFound {
         reply.with_message("No hay clientes activos.")
     } else {
@@ -97,8 +97,11 @@ pub async fn search_clients(
     if query.q.trim().chars().count() < 3 {
         return Err(ApiError::invalid("q", "debe tener al menos 3 caracteres"));
     }
-    let index = state.directory.index(&state.app.wisphub).await?.value;
-    Paging { limit: query.limit, offset: query.offset }.page(index.search(&query.q).into_iter())
+    let directory = state.directory.current().await?;
+    let found = directory.index.search(&query.q).into_iter();
+    Ok(Paging { limit: query.limit, offset: query.offset }
+        .page(found)?
+        .with_meta_entry("snapshot_age_secs", directory.age_secs()))
 }
 
 fn found(clients: Vec<Client>) -> Reply {
@@ -188,12 +191,13 @@ pub async fn resolve_client(
         Resolution::NoMatch => {
             Reply::failure(Action::ClientNotFound, "Ningún cliente coincide con todos los datos proporcionados.")
         }
-        Resolution::Identified { client, service_ids } => {
+        Resolution::Identified { client, service_ids, snapshot_age_secs } => {
             // The proof a bot shows to the money routes (API.md §10), for the service identified.
             let proof = state.app.proofs.issue(&caller.subject, client.service_id)?;
             Reply::success(Action::ClientVerified, client)
                 .with_message("Cliente identificado y verificado exitosamente.")
-                .with_meta(json!({ "service_ids": service_ids, "verification": proof }))
+                .with_meta(json!({ "service_ids": service_ids, "snapshot_age_secs": snapshot_age_secs,
+                    "verification": proof }))
         }
         Resolution::Ambiguous => {
             Reply::failure(Action::ClientAmbiguous, "Varios clientes coinciden; se necesita otro dato.")

@@ -24,6 +24,6 @@ pub async fn ports(sandbox: SandboxConfig) -> Ports {
     ];
     let lookup = |name: &str| settings.iter().find(|(n, _)| *n == name).map(|(_, value)| value.clone());
     let app = AppState::new(Config::from_lookup(lookup).expect("test configuration"), Arc::new(MemoryStore::new()));
-    let directory = Directory::new(&app.config.default_country_code);
+    let directory = Directory::new(&app);
     Ports { sandbox, app, directory }
 }

@@ -36,6 +36,12 @@ impl Store for MemoryStore {
         Ok(self.with(|items, now| live(items.get(key), now).cloned()))
     }
 
+    async fn get_many(&self, keys: &[String]) -> Result<HashMap<String, Item>, StoreError> {
+        Ok(self.with(|items, now| {
+            keys.iter().filter_map(|key| Some((key.clone(), live(items.get(key), now)?.clone()))).collect()
+        }))
+    }
+
     async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
         self.with(|items, now| {
             if live(items.get(key), now).is_some() {

@@ -1,11 +1,14 @@
 //! The store port: small string-keyed records with an expiry, shared by every instance
 //! (DynamoDB when deployed, memory locally). Expired records read as absent everywhere.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 
 pub mod claim;
 mod dynamo;
 mod memory;
+pub mod snapshot;
 
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
@@ -39,6 +42,9 @@ pub enum StoreError {
 pub trait Store: Send + Sync {
     /// The live record under `key`, if any.
     async fn get(&self, key: &str) -> Result<Option<Item>, StoreError>;
+    /// The live records under `keys`, read in one round of batched calls (a snapshot's chunks);
+    /// absent and expired keys are left out of the map.
+    async fn get_many(&self, keys: &[String]) -> Result<HashMap<String, Item>, StoreError>;
     /// Writes version 1 unless a live record exists (`ConditionFailed` then).
     async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError>;
     /// Replaces the record only if it is live and still at `version` (`ConditionFailed` otherwise).
@@ -85,5 +91,15 @@ pub mod keys {
     }
     pub fn payment_promises(service_id: i64) -> String {
         format!("PROMISES#{service_id}")
+    }
+    /// The lease of the one directory refresh running across instances.
+    pub const DIRECTORY_LEASE: &str = "DIRLEASE";
+    /// The pointer to a snapshot's current version (`DIRECTORY` for the client directory).
+    pub fn snapshot_pointer(name: &str) -> String {
+        format!("SNAP#{name}")
+    }
+    /// One chunk of one version of a snapshot.
+    pub fn snapshot_chunk(name: &str, version: &str, index: usize) -> String {
+        format!("SNAP#{name}#{version}#{index}")
     }
 }

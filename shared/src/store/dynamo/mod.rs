@@ -1,6 +1,8 @@
 //! The DynamoDB store: one table (`pk`/`sk`, TTL on `expires_at`), conditional writes for every race,
 //! and expired items treated as absent because DynamoDB's TTL deletes them days late.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
@@ -10,6 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use super::{Item, Store, StoreError};
 use crate::clock::now_secs;
 
+mod batch;
 mod codec;
 mod table;
 
@@ -126,6 +129,10 @@ impl Store for DynamoStore {
             .map_err(|err| unavailable("get_item", &err))?;
         let Some(attributes) = got.item() else { return Ok(None) };
         live_item(key, attributes, now_secs())
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<HashMap<String, Item>, StoreError> {
+        self.batch_get(keys).await
     }
 
     async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
