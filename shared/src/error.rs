@@ -35,6 +35,13 @@ impl FieldProblem {
 }
 
 /// A request that did not get a business answer.
+/// A WispHub write whose answer can be lost after it was carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Ticket,
+    PaymentPromise,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 400: the body is not the JSON object the route reads.
@@ -71,8 +78,8 @@ pub enum ApiError {
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
     /// A write reached WispHub and its answer was lost: it may have happened.
-    #[error("answer to a write lost: {0}")]
-    OutcomeUnknown(UpstreamError),
+    #[error("answer to a {write:?} write lost: {cause}")]
+    OutcomeUnknown { write: Write, cause: UpstreamError },
     /// 503: the request ran out of its time budget.
     #[error("the request ran past its budget")]
     BudgetExceeded,
@@ -104,7 +111,7 @@ impl ApiError {
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Upstream(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            ApiError::OutcomeUnknown(_) | ApiError::BudgetExceeded | ApiError::Store(_) => {
+            ApiError::OutcomeUnknown { .. } | ApiError::BudgetExceeded | ApiError::Store(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,7 +122,7 @@ impl ApiError {
         match self {
             ApiError::RequestInProgress => Action::RequestInProgress,
             ApiError::TooManyAttempts { .. } => Action::TooManyAttempts,
-            ApiError::Upstream(_) | ApiError::OutcomeUnknown(_) | ApiError::BudgetExceeded | ApiError::Store(_)
+            ApiError::Upstream(_) | ApiError::OutcomeUnknown { .. } | ApiError::BudgetExceeded | ApiError::Store(_)
                 if self.status() == StatusCode::SERVICE_UNAVAILABLE =>
             {
                 Action::UpstreamUnavailable
@@ -148,9 +155,14 @@ impl ApiError {
                 "WispHub no está disponible en este momento. Intente de nuevo en unos segundos.".into()
             }
             ApiError::Upstream(_) => "WispHub respondió de forma inesperada.".into(),
-            ApiError::OutcomeUnknown(_) => {
+            ApiError::OutcomeUnknown { write: Write::Ticket, .. } => {
                 "WispHub no respondió a tiempo y el ticket pudo haberse creado. Reintentar con \
                 la misma Idempotency-Key es seguro: nunca se creará un segundo ticket."
+                    .into()
+            }
+            ApiError::OutcomeUnknown { write: Write::PaymentPromise, .. } => {
+                "WispHub no respondió a tiempo y la promesa de pago pudo haberse registrado: cuenta como hecha. \
+                Reintentar es seguro: nunca se hará una segunda promesa."
                     .into()
             }
             ApiError::BudgetExceeded => "La solicitud tardó demasiado. Intente de nuevo en unos segundos.".into(),
@@ -163,7 +175,7 @@ impl ApiError {
         match self {
             ApiError::TooManyAttempts { retry_after_secs } => Some((*retry_after_secs).max(1)),
             ApiError::Upstream(e) if e.is_unavailable() => Some(5),
-            ApiError::OutcomeUnknown(_) | ApiError::BudgetExceeded => Some(5),
+            ApiError::OutcomeUnknown { .. } | ApiError::BudgetExceeded => Some(5),
             ApiError::Store(_) => Some(2),
             _ => None,
         }

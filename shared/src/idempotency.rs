@@ -128,7 +128,7 @@ impl<A: Attempt> Claim<A> {
     pub async fn finish(self, outcome: &Result<Reply, ApiError>) {
         let settled = match outcome {
             Ok(reply) => self.keep(reply).await,
-            Err(ApiError::OutcomeUnknown(_)) => self.keep_unknown().await,
+            Err(ApiError::OutcomeUnknown { .. }) => self.keep_unknown().await,
             Err(_) if self.after_lost_answer => self.keep_unknown().await,
             Err(_) => claim::release(&*self.store, &self.key, &self.running).await,
         };
@@ -214,7 +214,8 @@ mod tests {
             panic!("first claims")
         };
         let begin = || begin(&store, "bot", &key, attempt(), lease);
-        claim.finish(&Err(ApiError::OutcomeUnknown(crate::wisphub::UpstreamError::Timeout))).await;
+        let cause = crate::wisphub::UpstreamError::Timeout;
+        claim.finish(&Err(ApiError::OutcomeUnknown { write: crate::error::Write::Ticket, cause })).await;
 
         let Begin::Recover(claim, earlier) = begin().await.unwrap() else { panic!("the retry recovers") };
         assert_eq!(earlier, first, "the first attempt is what gets looked up");

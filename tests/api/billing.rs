@@ -263,6 +263,9 @@ async fn a_stalled_promise_is_503_then_exists_and_a_refused_one_is_failed_and_fo
 
     assert_eq!(lost.status, StatusCode::SERVICE_UNAVAILABLE, "{}", lost.text);
     assert_eq!(lost.body["action"], "upstream_unavailable");
+    let message = lost.body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("promesa de pago pudo haberse registrado"), "{message}");
+    assert!(lost.headers.contains_key("retry-after"));
     assert_eq!(kind(&retry), ("info", "payment_promise_exists"), "{}", retry.text);
     assert_eq!(app.sandbox.count("POST", PROMISES), 1, "never retried");
     assert_eq!(app.sandbox.payment_promises().len(), 1);

@@ -187,3 +187,22 @@ async fn concurrent_creates_into_one_zone_on_a_slow_wisphub_end_in_time_with_kno
     assert!(answers.iter().any(|a| a.status == StatusCode::SERVICE_UNAVAILABLE), "some waited too long for the lock");
     assert!(app.sandbox.open_tickets_in_zone(3) <= 3, "the zone limit held");
 }
+
+/// A gateway's 5xx to the POST may come after WispHub made the ticket, so it is a lost answer too:
+/// the retry looks first, and creates the ticket only because WispHub has none.
+#[tokio::test]
+async fn a_5xx_answer_to_the_ticket_post_is_a_lost_answer() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&[Scope::TicketsWrite]);
+    app.sandbox.force_next_on("POST", TICKETS_UPSTREAM, 1, ForcedFault::Status(502));
+
+    let first = app.send(create(&token, report(1004), Some("wamid.gateway-1"))).await;
+    let lookups_before = app.sandbox.count("GET", TICKETS_UPSTREAM);
+    let retry = app.send(create(&token, report(1004), Some("wamid.gateway-1"))).await;
+
+    assert_unavailable(&first);
+    assert!(first.body["message"].as_str().unwrap_or_default().contains("pudo haberse creado"), "{}", first.text);
+    assert_eq!(retry.assert_envelope().action(), "ticket_created", "{}", retry.text);
+    assert!(app.sandbox.count("GET", TICKETS_UPSTREAM) > lookups_before, "the retry looked for the ticket first");
+    assert_eq!(app.sandbox.tickets_created().len(), 1);
+}

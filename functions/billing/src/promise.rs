@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::ApiError;
 use shared::clock::now_secs;
+use shared::error::Write;
 use shared::store::{Store, StoreError, keys};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub, refusal_reason};
 
@@ -92,7 +93,7 @@ pub async fn promise(
     let answer = match wisphub.send(Method::POST, &Route::PaymentPromise, Payload::Json(body)).await {
         Ok(answer) => answer,
         // The promise may exist upstream: it stays in the book, so a retry answers `exists`.
-        Err(e) if e.may_have_happened() => return Err(ApiError::Upstream(e)),
+        Err(cause) if cause.may_have_happened() => return Err(lost(cause)),
         Err(e) => {
             unreserve(store, service_id, &kept).await;
             return Err(e.into());
@@ -106,7 +107,11 @@ pub async fn promise(
         return Ok(PromiseOutcome::Refused(refusal_reason(&answer.body)));
     }
     // A 5xx may come from a gateway after WispHub did the work: counted, like a lost answer.
-    Err(UpstreamError::BadStatus(answer.status.as_u16()).into())
+    Err(lost(UpstreamError::BadStatus(answer.status.as_u16())))
+}
+
+fn lost(cause: UpstreamError) -> ApiError {
+    ApiError::OutcomeUnknown { write: Write::PaymentPromise, cause }
 }
 
 /// Writes `kept` into the service's book if the rules allow it; otherwise the rule that says no.

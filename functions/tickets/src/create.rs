@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use shared::ApiError;
 use shared::config::Config;
-use shared::error::FieldProblem;
+use shared::error::{FieldProblem, Write};
 use shared::ids::{ServiceId, ZoneId};
 use shared::outage::Outage;
 use shared::store::Store;
@@ -191,7 +191,7 @@ async fn create_within_limit(
     // so the idempotency record can keep the attempt for a retry to look up.
     match wisphub.send(Method::POST, &Route::Tickets, Payload::Multipart(form)).await {
         Ok(answer) => outcome(answer),
-        Err(e) if e.may_have_happened() => Err(ApiError::OutcomeUnknown(e)),
+        Err(cause) if cause.may_have_happened() => Err(ApiError::OutcomeUnknown { write: Write::Ticket, cause }),
         Err(e) => Err(e.into()),
     }
 }
@@ -228,7 +228,12 @@ fn outcome(answer: Answer) -> Result<Creation, ApiError> {
     if answer.status.as_u16() == 400 {
         return Ok(Creation::Refused(refusal_reason(&answer.body)));
     }
-    Err(UpstreamError::BadStatus(answer.status.as_u16()).into())
+    let cause = UpstreamError::BadStatus(answer.status.as_u16());
+    // A gateway's 5xx may come after WispHub made the ticket: the retry looks for it first.
+    if cause.may_have_happened() {
+        return Err(ApiError::OutcomeUnknown { write: Write::Ticket, cause });
+    }
+    Err(cause.into())
 }
 
 /// An id from a number or a numeric string; null or a blank string is "not given".
