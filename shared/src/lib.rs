@@ -15,6 +15,7 @@ pub mod ids;
 mod jwt;
 pub mod openapi;
 pub mod outage;
+pub mod recent;
 pub mod startup;
 mod state;
 pub mod store;

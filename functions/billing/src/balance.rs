@@ -1,21 +1,20 @@
 //! "¿Cuánto debo?": the sum of the client's pending invoices (never WispHub's `saldo`, which lags
 //! behind payments), the invoices themselves, the last payment, and the cut-off date.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use shared::recent::Recent;
 use shared::wisphub::{UpstreamError, WispHub};
-use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use crate::invoices::{DateField, InvoiceQuery, InvoiceRecord, InvoiceState, invoices, windows};
 
-/// How long a balance answers repeated questions of one conversation.
+/// How long a balance answers repeated questions of one conversation, and how many are kept.
 const BALANCE_TTL: Duration = Duration::from_secs(60);
+const BALANCE_CAPACITY: usize = 5_000;
 /// How far back the last payment is looked for.
 const LAST_PAYMENT_MONTHS: u32 = 3;
 
@@ -87,19 +86,11 @@ pub enum BalanceOutcome {
 }
 
 /// Balances read in the last minute, by service id (per instance).
-#[derive(Default)]
-pub struct RecentBalances(Mutex<HashMap<i64, (Instant, Balance)>>);
+pub struct RecentBalances(Recent<Balance>);
 
-impl RecentBalances {
-    fn recent(&self, service_id: i64) -> Option<Balance> {
-        let recent = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        recent.get(&service_id).filter(|(at, _)| at.elapsed() < BALANCE_TTL).map(|(_, b)| b.clone())
-    }
-
-    fn keep(&self, balance: &Balance) {
-        let mut recent = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        recent.retain(|_, (at, _)| at.elapsed() < BALANCE_TTL);
-        recent.insert(balance.service_id, (Instant::now(), balance.clone()));
+impl Default for RecentBalances {
+    fn default() -> Self {
+        RecentBalances(Recent::new(BALANCE_TTL, BALANCE_CAPACITY))
     }
 }
 
@@ -111,7 +102,7 @@ pub async fn balance(
     settings: &BalanceSettings,
     service_id: i64,
 ) -> Result<BalanceOutcome, UpstreamError> {
-    if let Some(balance) = recent.recent(service_id) {
+    if let Some(balance) = recent.0.get(service_id) {
         return Ok(BalanceOutcome::Found(balance));
     }
     let Some(client) = wisphub.client_by_service_id(service_id).await? else {
@@ -131,7 +122,7 @@ pub async fn balance(
     let paid_query = query(InvoiceState::Paid, DateField::Paid, LAST_PAYMENT_MONTHS);
     let (pending, paid) = tokio::try_join!(invoices(wisphub, &pending_query), invoices(wisphub, &paid_query))?;
     let balance = summarise(service_id, pending, paid, today, settings, client.fecha_corte);
-    recent.keep(&balance);
+    recent.0.keep([(service_id, balance.clone())]);
     Ok(BalanceOutcome::Found(balance))
 }
 

@@ -11,10 +11,12 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{Span, field};
 
-use super::clients::RecentClients;
+use super::clients::recent_clients;
+use super::model::ClientRecord;
 use super::{Route, UpstreamError};
 use crate::budget;
 use crate::config::Config;
+use crate::recent::Recent;
 
 /// Retries after the first attempt of an idempotent GET.
 const MAX_GET_RETRIES: u32 = 2;
@@ -80,7 +82,7 @@ pub struct WispHub {
 struct Inner {
     http: reqwest::Client,
     settings: WispHubSettings,
-    recent_clients: RecentClients,
+    recent_clients: Recent<ClientRecord>,
 }
 
 impl WispHub {
@@ -93,7 +95,7 @@ impl WispHub {
             .user_agent(concat!("wisphub-api/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        WispHub { inner: Arc::new(Inner { http, settings, recent_clients: RecentClients::default() }) }
+        WispHub { inner: Arc::new(Inner { http, settings, recent_clients: recent_clients() }) }
     }
 
     /// What this client was built with.
@@ -102,7 +104,7 @@ impl WispHub {
     }
 
     /// Client records read in the last minute (see `clients.rs`).
-    pub(super) fn recent_clients(&self) -> &RecentClients {
+    pub(super) fn recent_clients(&self) -> &Recent<ClientRecord> {
         &self.inner.recent_clients
     }
 
