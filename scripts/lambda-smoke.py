@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Smoke test of the binaries `sam build` made: each bootstrap answers one real API Gateway HTTP API
-(payload 2.0) event through a local Lambda Runtime API, with our envelope; the scheduled directory
-refresher answers one EventBridge scheduled event.
+"""Smoke test of the binaries `sam build` made, walking the registry of functions: each HTTP
+function's bootstrap answers its probe (one real API Gateway HTTP API, payload 2.0, event) through a
+local Lambda Runtime API, with our envelope; each scheduled function answers one EventBridge event.
 
     scripts/lambda-smoke.py [--json] [.aws-sam/build]
 
@@ -38,20 +38,25 @@ ENVELOPE_KEYS = ["ok", "type", "action", "data", "message", "meta"]
 # A cost-4 bcrypt hash of a password nobody sends: the smoke only tries wrong credentials.
 DUMMY_HASH = "$2b$04$abcdefghijklmnopqrstuu5Ph6jV0KM/eMFY0ZF6Hbq4Yk5vmNVGy"
 
-# template.yaml logical id -> (method, path, form body, status, expected action, WWW-Authenticate?)
-CASES = {
-    "SystemFunction": ("GET", "/health", None, 200, "health_ok", False),
-    "AuthFunction": ("POST", "/api/v1/auth/token", "username=smoke&password=wrong", 401, None, False),
-    "ClientsFunction": ("GET", "/api/v1/clients/by-service-id/1", None, 401, "error", True),
-    "TicketsFunction": ("GET", "/api/v1/tickets/subjects", None, 401, "error", True),
-    "NetworkFunction": ("GET", "/api/v1/ping/3f2b8a6e-0000-4000-8000-000000000000", None, 401, "error", True),
-    "InternetPlansFunction": ("GET", "/api/v1/internet-plans", None, 401, "error", True),
-    "BillingFunction": ("GET", "/api/v1/billing/payment-methods", None, 401, "error", True),
-}
-# Functions run by an EventBridge schedule instead of the HTTP API: logical id -> what the answer holds.
-# The directory refresher finds the refresh lease already held (the smoke puts it in the table) and
-# answers that it left the walk to its holder, so WispHub is never asked.
+# What a scheduled function answers when the smoke runs it, by template resource (the registry says
+# which functions are scheduled). The directory refresher finds the refresh lease already held (the
+# smoke puts it in the table) and answers that it left the walk to its holder, so WispHub is never asked.
 SCHEDULED = {"DirectoryRefreshFunction": {"published": None, "reason": "another refresh holds the lease"}}
+
+
+def registry():
+    """The registry of functions (registry/src/lib.rs), as `wisphub-local functions` prints it:
+    logical id -> (method, path, form body, status, expected action, WWW-Authenticate?) for HTTP
+    functions, None for scheduled ones."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    printed = subprocess.run(["cargo", "run", "--quiet", "--locked", "-p", "wisphub-local", "--", "functions"],
+                             cwd=root, check=True, capture_output=True, text=True).stdout
+    cases = {}
+    for function in json.loads(printed)["functions"]:
+        probe = function.get("probe")
+        cases[function["logical_id"]] = None if function["kind"] == "scheduled" else (
+            probe["method"], probe["path"], probe["form"], probe["status"], probe["action"], probe["challenge"])
+    return cases
 
 
 def http_api_event(method, path, body, request_id):
@@ -220,7 +225,7 @@ def function_env(name, port, table, endpoint):
     }
 
 
-def check(name, answer, event, case):
+def check(answer, event, case):
     """Problems with the binary's answer, as readable lines (none when it is right)."""
     method, path, _, status, action, www_authenticate = case
     kind, raw, _ = answer
@@ -261,14 +266,12 @@ def check_scheduled(name, answer):
     return [] if result == SCHEDULED[name] else [f"result {result}, expected {SCHEDULED[name]}"]
 
 
-def smoke(name, binary, table, endpoint):
+def smoke(name, case, binary, table, endpoint):
     request_id = f"smoke-{uuid.uuid4().hex[:16]}"
-    if name in SCHEDULED:
-        case = None
+    if case is None:
         method, path = "EVENT", "scheduled event"
         event = scheduled_event(request_id)
     else:
-        case = CASES[name]
         method, path, body = case[:3]
         event = http_api_event(method, path, body, request_id)
     arch, command = launcher(binary)
@@ -296,7 +299,7 @@ def smoke(name, binary, table, endpoint):
     elif case is None:
         problems = check_scheduled(name, server.answer)
     else:
-        problems = check(name, server.answer, event, case)
+        problems = check(server.answer, event, case)
 
     data = open(binary, "rb").read()
     zipped = io.BytesIO()
@@ -328,11 +331,14 @@ def main():
     args = [a for a in args if a != "--json"]
     build_dir = args[0] if args else ".aws-sam/build"
     built = sorted(d for d in os.listdir(build_dir) if os.path.isfile(os.path.join(build_dir, d, "bootstrap")))
-    if sorted({**CASES, **SCHEDULED}) != built:
-        sys.exit(f"lambda-smoke: built functions {built} are not the ones this script tests "
-                 f"{sorted({**CASES, **SCHEDULED})}")
+    cases = registry()
+    if sorted(cases) != built:
+        sys.exit(f"lambda-smoke: built functions {built} are not the registry's {sorted(cases)}")
+    unknown = [name for name, case in cases.items() if case is None and name not in SCHEDULED]
+    if unknown:
+        sys.exit(f"lambda-smoke: no expected answer for the scheduled functions {unknown} (add them to SCHEDULED)")
     table, endpoint = create_table()
-    results = [smoke(name, os.path.join(build_dir, name, "bootstrap"), table, endpoint) for name in built]
+    results = [smoke(name, cases[name], os.path.join(build_dir, name, "bootstrap"), table, endpoint) for name in built]
     passed = sum(result["passed"] for result in results)
     say(f"lambda-smoke: {passed} passed, {len(results) - passed} failed")
     if as_json:

@@ -1,4 +1,4 @@
-//! The whole API's OpenAPI 3.1 document: every function's routes merged, the token route as the
+//! The whole API's OpenAPI 3.1 document: every function of the registry merged, the token route as the
 //! OAuth2 password flow, and the protocol statuses added once. `system` serves the committed copy
 //! (`functions/system/openapi.json`), so it links none of the functions; the test below rebuilds
 //! the document and fails on any difference.
@@ -16,13 +16,10 @@ use crate::responses::CommonResponses;
 /// Every function's routes in one document, with the token route as the OAuth2 password flow
 /// so Swagger UI's Authorize button fetches a token.
 pub fn document() -> Document {
-    let mut document = system::openapi();
-    document.merge(auth::openapi());
-    document.merge(clients::openapi());
-    document.merge(tickets::openapi());
-    document.merge(network::openapi());
-    document.merge(internet_plans::openapi());
-    document.merge(billing::openapi());
+    let mut document = Document::default();
+    for http in registry::FUNCTIONS.iter().filter_map(|function| function.http()) {
+        document.merge((http.openapi)());
+    }
     document.info = InfoBuilder::new()
         .title("WispHub API")
         .version(env!("CARGO_PKG_VERSION"))
@@ -45,7 +42,7 @@ struct BearerScheme;
 
 impl Modify for BearerScheme {
     fn modify(&self, document: &mut Document) {
-        let scopes = Scopes::from_iter(Scope::ALL.iter().map(|s| (s.as_str(), s.as_str())));
+        let scopes = Scopes::from_iter(Scope::ALL.iter().map(|s| (s.as_str(), s.description())));
         let flow = Flow::Password(Password::new("/api/v1/auth/token", scopes));
         let components = document.components.get_or_insert_with(Default::default);
         components.add_security_scheme("OAuth2PasswordBearer", SecurityScheme::OAuth2(OAuth2::new([flow])));

@@ -1,4 +1,4 @@
-//! The protocol statuses of API.md §1 in the OpenAPI document, added once for every operation from
+//! The protocol statuses of docs/api.md §1 in the OpenAPI document, added once for every operation from
 //! what the operation is (guarded, takes a body, takes parameters, calls WispHub, shares its path
 //! shape with another route) instead of being repeated, and forgotten, route by route.
 

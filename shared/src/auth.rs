@@ -1,18 +1,26 @@
-//! JWT issue/verify (HS256 pinned), the verified caller, and the per-router scope guard.
+//! JWT issue/verify (HS256 pinned), API keys at the door, the verified caller, and the per-router
+//! scope guard.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use lambda_http::request::RequestContext;
 use serde::{Deserialize, Serialize};
 
+use crate::api_keys;
 use crate::clock::now_secs;
 use crate::config::Config;
 use crate::error::{ApiError, AuthFailure};
 use crate::jwt::Signer;
+use crate::state::AppState;
+use crate::store::{Item, Store, keys};
 use crate::users::Scope;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -33,6 +41,16 @@ pub struct Caller {
     pub subject: String,
     /// The scopes the token carries (unknown ones dropped).
     pub scopes: Vec<Scope>,
+}
+
+/// A handler that names the caller gets it from the scope guard; a route the guard does not cover
+/// has none and answers 401, never a 500 for a missing extension.
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts.extensions.get::<Caller>().cloned().ok_or(ApiError::Unauthorized(AuthFailure::MissingToken))
+    }
 }
 
 /// Issues and verifies our JWTs; built once per process from the configuration.
@@ -76,35 +94,94 @@ impl Tokens {
         let scopes = claims.scope.split_whitespace().filter_map(|s| s.parse().ok()).collect();
         Ok(Caller { subject: claims.sub, scopes })
     }
+}
 
-    /// The caller of a request carrying `Authorization: Bearer <token>`.
-    pub fn caller(&self, request: &Request) -> Result<Caller, ApiError> {
-        let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let token = header
-            .and_then(|h| h.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or(ApiError::Unauthorized(AuthFailure::MissingToken))?;
-        self.verify(token)
+/// Who may pass a guarded route: a bearer token or an API key (docs/api.md §2, §13), never both.
+/// Failed keys count per source address in the shared store, like failed logins, so every
+/// instance sees a lockout.
+pub struct Door {
+    tokens: Arc<Tokens>,
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+}
+
+impl Door {
+    /// The door of `state`: its token keys, its configured API keys, its store.
+    pub fn new(state: &AppState) -> Self {
+        Door { tokens: state.tokens.clone(), config: state.config.clone(), store: state.store.clone() }
+    }
+
+    /// The caller behind a request's credentials, or why not.
+    pub async fn caller(&self, headers: &HeaderMap, source: &str) -> Result<Caller, ApiError> {
+        let bearer = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
+        let key = headers.get(api_keys::HEADER).map(|v| v.to_str().unwrap_or_default().trim());
+        match (bearer, key) {
+            // Two credentials would let one vouch for the other's scopes: neither is trusted.
+            (Some(_), Some(_)) => Err(ApiError::Unauthorized(AuthFailure::InvalidToken)),
+            (Some(header), None) => {
+                let token = header
+                    .split_once(' ')
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, token)| token.trim())
+                    .ok_or(ApiError::Unauthorized(AuthFailure::MissingToken))?;
+                self.tokens.verify(token)
+            }
+            (None, Some(key)) => self.key_holder(key, source).await,
+            (None, None) => Err(ApiError::Unauthorized(AuthFailure::MissingToken)),
+        }
+    }
+
+    /// The holder of an API key. While `source` is locked out every key gets 429, a right one too,
+    /// so the lock never tells which key was right.
+    async fn key_holder(&self, key: &str, source: &str) -> Result<Caller, ApiError> {
+        if key.chars().count() < api_keys::MIN_KEY_CHARS {
+            return Err(ApiError::Unauthorized(AuthFailure::InvalidToken));
+        }
+        let counter = keys::login_attempts(&format!("ip:{source}"));
+        refuse_if_locked(self.store.get(&counter).await?, self.config.login_max_failures)?;
+        match api_keys::find(&self.config.api_keys, key) {
+            Some(found) => Ok(Caller { subject: found.name().to_owned(), scopes: found.scopes().to_vec() }),
+            None => {
+                self.store.increment(&counter, now_secs() + self.config.login_window.as_secs()).await?;
+                tracing::info!("API key refused");
+                Err(ApiError::Unauthorized(AuthFailure::InvalidToken))
+            }
+        }
     }
 }
 
-/// Guards every route of `router` (added before this call) with a valid token carrying `scope`.
+/// 429 while a failure counter (logins, API keys) stands at `max_failures` or more, until its window ends.
+pub fn refuse_if_locked(counter: Option<Item>, max_failures: u64) -> Result<(), ApiError> {
+    match counter.filter(|item| item.value.parse::<u64>().unwrap_or(0) >= max_failures) {
+        Some(item) => Err(ApiError::TooManyAttempts { retry_after_secs: item.expires_at.saturating_sub(now_secs()) }),
+        None => Ok(()),
+    }
+}
+
+/// The caller's address: API Gateway's view when deployed, the socket peer locally.
+pub fn source_address(extensions: &Extensions) -> String {
+    let from_gateway = match extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    };
+    let from_socket = || extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
+    from_gateway.or_else(from_socket).unwrap_or_else(|| "unknown".into())
+}
+
+/// Guards every route of `router` (added before this call) with a caller carrying `scope`.
 /// Unknown paths and wrong methods are not guarded, so they stay 404/405.
-pub fn require_scope<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    tokens: Arc<Tokens>,
-    scope: Scope,
-) -> Router<S> {
-    router.route_layer(middleware::from_fn_with_state((tokens, scope), authorize))
+pub fn require_scope<S: Clone + Send + Sync + 'static>(router: Router<S>, door: Arc<Door>, scope: Scope) -> Router<S> {
+    router.route_layer(middleware::from_fn_with_state((door, scope), authorize))
 }
 
 async fn authorize(
-    State((tokens, scope)): State<(Arc<Tokens>, Scope)>,
+    State((door, scope)): State<(Arc<Door>, Scope)>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let caller = tokens.caller(&request)?;
+    let source = source_address(request.extensions());
+    let caller = door.caller(request.headers(), &source).await?;
+    tracing::Span::current().record("api_user", caller.subject.as_str());
     if !caller.scopes.contains(&scope) {
         return Err(ApiError::Forbidden);
     }

@@ -1,4 +1,4 @@
-//! The response envelope of API.md §1, the `Action` enum (the only home of action strings) and `Reply`.
+//! The response envelope of docs/api.md §1, the `Action` enum (the only home of action strings) and `Reply`.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

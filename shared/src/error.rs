@@ -1,4 +1,4 @@
-//! `ApiError`: every protocol failure of API.md §1, and the single place it becomes status + envelope.
+//! `ApiError`: every protocol failure of docs/api.md §1, and the single place it becomes status + envelope.
 
 use std::fmt;
 

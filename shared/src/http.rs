@@ -20,7 +20,7 @@ use tracing::Level;
 use crate::config::Config;
 use crate::error::ApiError;
 
-/// Largest accepted request body (API.md §1: 413 above it).
+/// Largest accepted request body (docs/api.md §1: 413 above it).
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// The served application: the routers behind the shared stack, slash-insensitive.
@@ -130,7 +130,8 @@ impl MakeRequestId for GatewayRequestId {
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-    tracing::info_span!("request", method = %request.method(), route, request_id)
+    // `api_user` is filled in by the scope guard: the token's subject or the API key's name.
+    tracing::info_span!("request", method = %request.method(), route, request_id, api_user = tracing::field::Empty)
 }
 
 /// Starts the request's budget (the WispHub client keeps within it) and guards it from outside,

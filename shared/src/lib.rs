@@ -1,5 +1,6 @@
 //! What several WispHub API functions need, and nothing else.
 
+pub mod api_keys;
 pub mod auth;
 pub mod budget;
 pub mod cache;
@@ -9,6 +10,7 @@ pub mod directory;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod function;
 pub mod http;
 pub mod idempotency;
 pub mod ids;

@@ -7,18 +7,24 @@ use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::Scope;
-use crate::auth::{Tokens, require_scope};
+use crate::auth::{Door, require_scope};
+use crate::state::AppState;
 
-/// What guards a function's route groups: the tokens when the routes serve; nothing when they are
-/// built only for their OpenAPI document, which a guard does not change.
+/// What guards a function's route groups: the door (tokens and API keys) when the routes serve;
+/// nothing when they are built only for their OpenAPI document, which a guard does not change.
 #[derive(Clone)]
 pub enum Guard {
-    Tokens(Arc<Tokens>),
+    Door(Arc<Door>),
     DocumentOnly,
 }
 
 impl Guard {
-    /// Every route of `routes` behind a valid token carrying `scope` (`auth::require_scope`),
+    /// The guard of routes served on `state`.
+    pub fn serving(state: &AppState) -> Self {
+        Guard::Door(Arc::new(Door::new(state)))
+    }
+
+    /// Every route of `routes` behind a caller carrying `scope` (`auth::require_scope`),
     /// their document kept.
     pub fn require<S: Clone + Send + Sync + 'static>(
         &self,
@@ -26,9 +32,9 @@ impl Guard {
         routes: OpenApiRouter<S>,
     ) -> OpenApiRouter<S> {
         match self {
-            Guard::Tokens(tokens) => {
+            Guard::Door(door) => {
                 let (router, document) = routes.split_for_parts();
-                OpenApiRouter::with_openapi(document).merge(require_scope(router, tokens.clone(), scope).into())
+                OpenApiRouter::with_openapi(document).merge(require_scope(router, door.clone(), scope).into())
             }
             Guard::DocumentOnly => routes,
         }

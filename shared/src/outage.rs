@@ -1,4 +1,4 @@
-//! General outages (API.md §12): the ISP flags a router or a sector with `falla_general`, and
+//! General outages (docs/api.md §12): the ISP flags a router or a sector with `falla_general`, and
 //! every customer behind it is affected. Read from the client record WispHub already sends, so
 //! knowing costs no extra call; the network and tickets functions both answer with it.
 

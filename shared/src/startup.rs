@@ -3,53 +3,42 @@
 //! choice is shared with the local server.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
-use axum::Router;
 
-use crate::config::{Config, ConfigError, Need};
+use crate::config::{Config, ConfigError};
+use crate::function::{Entry, Function};
 use crate::http::{run_on_lambda, stack};
 use crate::state::AppState;
 use crate::store::{DynamoStore, MemoryStore, Store};
 use crate::telemetry::{self, LogFormat};
 
-/// Runs one function's router on Lambda; `needs` are the settings this function cannot start without.
-pub async fn run_function(needs: &[Need], router: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
+/// Runs `function` on Lambda: its router behind the shared stack, or its scheduled job once per
+/// event (an EventBridge event carries nothing a job needs; a job's error is the invocation's, so
+/// a failure shows in the metrics). Its store is limited to the verbs it declares.
+pub async fn run(function: &'static Function) -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::Json);
-    let state = prepare(needs).await.unwrap_or_else(|e| {
+    let state = prepare(function).await.unwrap_or_else(|e| {
         eprintln!("{e}");
         std::process::exit(1)
     });
-    let app = stack(router(state.clone()), &state.config);
-    run_on_lambda(app).await
+    let state = function.state(&state);
+    match &function.entry {
+        Entry::Http(http) => run_on_lambda(stack((http.router)(state.clone()), &state.config)).await,
+        Entry::Scheduled(job) => {
+            let state = &state;
+            let handler = move |_: lambda_runtime::LambdaEvent<serde_json::Value>| job(state.clone());
+            lambda_runtime::run(lambda_runtime::service_fn(handler)).await
+        }
+    }
 }
 
-/// Runs a scheduled function: `job` once per event (an EventBridge schedule's event carries
-/// nothing the job needs); its error is the invocation's, so a failure shows in the metrics.
-pub async fn run_scheduled<F, Fut>(needs: &[Need], job: F) -> Result<(), lambda_runtime::Error>
-where
-    F: Fn(AppState) -> Fut,
-    Fut: Future<Output = Result<serde_json::Value, lambda_runtime::Error>>,
-{
-    telemetry::init(LogFormat::Json);
-    let state = prepare(needs).await.unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
-    let job = &job;
-    let state = &state;
-    lambda_runtime::run(lambda_runtime::service_fn(move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
-        job(state.clone())
-    }))
-    .await
-}
-
-async fn prepare(needs: &[Need]) -> Result<AppState, ConfigError> {
-    let config = load_config(needs).await?;
+async fn prepare(function: &Function) -> Result<AppState, ConfigError> {
+    let config = load_config().await?;
+    config.require(function)?;
     let store = open_store(&config, TableSetup::Existing).await?;
-    Ok(AppState::new(config, store))
+    AppState::new(config, store)
 }
 
 /// Whether start-up may create the store's table (local runs); deployed, the template owns it.
@@ -75,14 +64,12 @@ pub async fn open_store(config: &Config, setup: TableSetup) -> Result<Arc<dyn St
 /// The environment, plus the secrets (`WISPHUB_API_KEY`, `JWT_SECRET`, `API_USERS`…) held as one
 /// JSON object in the Secrets Manager secret named by `SECRETS_ARN`, read once per cold start, so
 /// they never appear in the template or the function's configuration.
-async fn load_config(needs: &[Need]) -> Result<Config, ConfigError> {
+async fn load_config() -> Result<Config, ConfigError> {
     let secrets = match std::env::var("SECRETS_ARN") {
         Ok(arn) if !arn.is_empty() => read_secret(&arn).await?,
         _ => HashMap::new(),
     };
-    let config = Config::from_lookup(|name| std::env::var(name).ok().or_else(|| secrets.get(name).cloned()))?;
-    config.require(needs)?;
-    Ok(config)
+    Config::from_lookup(|name| std::env::var(name).ok().or_else(|| secrets.get(name).cloned()))
 }
 
 async fn read_secret(arn: &str) -> Result<HashMap<String, String>, ConfigError> {

@@ -4,63 +4,48 @@
 use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 
-/// A permission a token can carry (OAuth style, space-separated in the `scope` claim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Scope {
-    #[serde(rename = "clients:read")]
-    ClientsRead,
-    #[serde(rename = "clients:list")]
-    ClientsList,
-    #[serde(rename = "clients:write")]
-    ClientsWrite,
-    #[serde(rename = "tickets:read")]
-    TicketsRead,
-    #[serde(rename = "tickets:write")]
-    TicketsWrite,
-    #[serde(rename = "network:ping")]
-    NetworkPing,
-    #[serde(rename = "network:read")]
-    NetworkRead,
-    #[serde(rename = "plans:read")]
-    PlansRead,
-    #[serde(rename = "billing:read")]
-    BillingRead,
-    #[serde(rename = "billing:write")]
-    BillingWrite,
+/// Declares the [`Scope`] enum from one table: variant, spelling, what it allows.
+macro_rules! scopes {
+    ($($variant:ident = $name:literal: $about:literal,)+) => {
+        /// A permission a token can carry (OAuth style, space-separated in the `scope` claim).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Scope {
+            $(#[doc = $about] $variant,)+
+        }
+
+        impl Scope {
+            /// Every scope (the v1 `API_USERNAME` user gets them all).
+            pub const ALL: &[Scope] = &[$(Scope::$variant,)+];
+
+            /// The spelling in a token's `scope` claim and in `API_USERS` (`clients:read`…).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Scope::$variant => $name,)+
+                }
+            }
+
+            /// What the scope allows, for documents and tool lists.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Scope::$variant => $about,)+
+                }
+            }
+        }
+    };
 }
 
-impl Scope {
-    /// Every scope (the v1 `API_USERNAME` user gets them all).
-    pub const ALL: &[Scope] = &[
-        Scope::ClientsRead,
-        Scope::ClientsList,
-        Scope::ClientsWrite,
-        Scope::TicketsRead,
-        Scope::TicketsWrite,
-        Scope::NetworkPing,
-        Scope::NetworkRead,
-        Scope::PlansRead,
-        Scope::BillingRead,
-        Scope::BillingWrite,
-    ];
-
-    /// The spelling in a token's `scope` claim and in `API_USERS` (`clients:read`…).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::ClientsRead => "clients:read",
-            Scope::ClientsList => "clients:list",
-            Scope::ClientsWrite => "clients:write",
-            Scope::TicketsRead => "tickets:read",
-            Scope::TicketsWrite => "tickets:write",
-            Scope::NetworkPing => "network:ping",
-            Scope::NetworkRead => "network:read",
-            Scope::PlansRead => "plans:read",
-            Scope::BillingRead => "billing:read",
-            Scope::BillingWrite => "billing:write",
-        }
-    }
+scopes! {
+    ClientsRead = "clients:read": "Look up one client (by document, phone or service id), resolve and verify a person.",
+    ClientsList = "clients:list": "List and search the whole client directory (bulk personal data: staff only).",
+    ClientsWrite = "clients:write": "Update a client's phone or document.",
+    TicketsRead = "tickets:read": "Read tickets, the subject catalogue, a zone's status and a customer's open tickets.",
+    TicketsWrite = "tickets:write": "Open support tickets.",
+    NetworkPing = "network:ping": "Ping a customer's router and read the verdict.",
+    NetworkRead = "network:read": "Read whether a general outage covers a customer.",
+    PlansRead = "plans:read": "List the internet plans on sale.",
+    BillingRead = "billing:read": "Read a verified customer's balance and the payment methods.",
+    BillingWrite = "billing:write": "Record a verified customer's payment promise.",
 }
 
 impl FromStr for Scope {

@@ -1,9 +1,12 @@
-//! The verification proof of API.md §10: a short-lived token a successful verify or resolve hands
+//! The verification proof of docs/api.md §10: a short-lived token a successful verify or resolve hands
 //! the bot, naming the service and the API user, that personal routes (balance, payment promise)
 //! require in `X-Verification-Token`. It is signed with the JWT secret but is not an access token:
 //! its `typ` claim tells them apart in both directions.
 
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,13 +16,16 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::envelope::{Action, Reply};
 use crate::error::ApiError;
+use crate::extract::Path;
+use crate::ids::ServiceId;
 use crate::jwt::Signer;
+use crate::state::AppState;
 
 /// The header a proof travels in.
 pub const HEADER: &str = "x-verification-token";
 /// The `typ` claim of a proof; access tokens have none.
 const PROOF_TYPE: &str = "client-verification";
-/// What a caller without a valid proof hears (API.md §10).
+/// What a caller without a valid proof hears (docs/api.md §10).
 pub const PROOF_REQUIRED: &str = "Se requiere verificar la identidad del cliente antes de continuar.";
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -87,7 +93,7 @@ impl Proofs {
 
     /// Whether the request may act on `service_id`'s personal data: staff with `clients:list`, or a
     /// proof in the header for this service and this caller.
-    pub fn allows(&self, caller: &Caller, headers: &HeaderMap, service_id: i64) -> bool {
+    fn allows(&self, caller: &Caller, headers: &HeaderMap, service_id: i64) -> bool {
         if caller.scopes.contains(&Scope::ClientsList) {
             return true;
         }
@@ -98,6 +104,33 @@ impl Proofs {
 
 /// The answer to a request without a valid proof: HTTP 200, info `client_verification_required`,
 /// sent before any upstream call.
-pub fn proof_required() -> Reply {
+fn proof_required() -> Reply {
     Reply::info(Action::ClientVerificationRequired, PROOF_REQUIRED)
+}
+
+/// The guard of every proof route: the path's service, once the caller has shown it may act on
+/// that service's personal data. Without a valid proof the route answers `proof_required()`
+/// before its handler runs, so nothing reaches WispHub.
+#[derive(Debug, Clone)]
+pub struct VerifiedService {
+    pub service_id: ServiceId,
+    pub caller: Caller,
+}
+
+impl<S> FromRequestParts<S> for VerifiedService
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let caller = Caller::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Path(service_id) =
+            Path::<ServiceId>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        if !AppState::from_ref(state).proofs.allows(&caller, &parts.headers, service_id.get()) {
+            return Err(proof_required().into_response());
+        }
+        Ok(VerifiedService { service_id, caller })
+    }
 }

@@ -1,5 +1,7 @@
 //! The one contract every `Store` adapter keeps: each case runs against `MemoryStore` always and
-//! against `DynamoStore` when a DynamoDB-protocol server is up (`eval "$(scripts/dynamodb-local start)"`).
+//! against `DynamoStore` in `dynamo::*`, which a plain `cargo test` lists as ignored: they need a
+//! DynamoDB-protocol server (`./scripts/test` starts one and includes them; by hand,
+//! `eval "$(scripts/dynamodb-local start)"` then `cargo test -- --include-ignored`).
 
 use futures::future::join_all;
 use shared::clock::now_secs;
@@ -181,25 +183,26 @@ async fn case_concurrent_increments_each_count_exactly_once(store: &dyn Store) {
 /// client's pooled connections belong to the runtime of the test that opened them.
 static TABLE: OnceCell<String> = OnceCell::const_new();
 
-/// A `DynamoStore` on the contract table, or `None` (test skipped) when no server is configured.
-async fn dynamo_store() -> Option<DynamoStore> {
-    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") else {
-        let missing = "DynamoDB Local not running (AWS_ENDPOINT_URL_DYNAMODB is unset)";
-        if std::env::var("REQUIRE_DYNAMODB").as_deref() == Ok("1") {
-            panic!("{missing} and REQUIRE_DYNAMODB=1");
-        }
-        println!("skipped: {missing}");
-        return None;
-    };
+/// A `DynamoStore` on the contract table of the server at `AWS_ENDPOINT_URL_DYNAMODB`; panics when
+/// that is unset or the server does not answer (the `dynamo` tests are `#[ignore]`d for that reason).
+async fn dynamo_store() -> DynamoStore {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
+        panic!(
+            "DynamoDB Local is not running: AWS_ENDPOINT_URL_DYNAMODB is unset \
+             (run ./scripts/test, or eval \"$(scripts/dynamodb-local start)\" then cargo test -- --include-ignored)"
+        )
+    });
     let table = TABLE
         .get_or_init(|| async {
             let table = format!("store-contract-{}", uuid::Uuid::new_v4().simple());
             let store = DynamoStore::connect(table.as_str(), Some(&endpoint)).await;
-            store.create_table().await.expect("create the contract table");
+            store.create_table().await.unwrap_or_else(|err| {
+                panic!("creating the contract table at AWS_ENDPOINT_URL_DYNAMODB={endpoint}: {err:?}")
+            });
             table
         })
         .await;
-    Some(DynamoStore::connect(table.as_str(), Some(&endpoint)).await)
+    DynamoStore::connect(table.as_str(), Some(&endpoint)).await
 }
 
 async fn case_delete_if_value_removes_only_the_owners_record(store: &dyn Store) {
@@ -263,10 +266,9 @@ macro_rules! contract {
         mod dynamo {
             $(
                 #[tokio::test]
+                #[ignore = "needs DynamoDB Local: run ./scripts/test, or scripts/dynamodb-local start and cargo test -- --include-ignored"]
                 async fn $case() {
-                    if let Some(store) = super::dynamo_store().await {
-                        super::$case(&store).await;
-                    }
+                    super::$case(&super::dynamo_store().await).await;
                 }
             )*
         }

@@ -52,7 +52,7 @@ impl Answer {
         self.body["action"].as_str().unwrap_or_default()
     }
 
-    /// Asserts the envelope shape of API.md §1 (all six keys, ok/type consistent).
+    /// Asserts the envelope shape of docs/api.md §1 (all six keys, ok/type consistent).
     pub fn assert_envelope(&self) -> &Self {
         let object = self.body.as_object().unwrap_or_else(|| panic!("not an envelope: {}", self.text));
         for key in ["ok", "type", "action", "data", "message", "meta"] {
@@ -108,7 +108,7 @@ impl Builder {
         settings.extend(self.settings);
         let config = Config::from_lookup(|name| settings.get(name).cloned()).expect("test configuration");
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
-        let state = AppState::new(config, store);
+        let state = AppState::new(config, store).expect("test state");
         TestApp { app: wisphub_local::app(state.clone()), state, sandbox }
     }
 }
@@ -125,7 +125,7 @@ impl TestApp {
 
     /// A second instance (another Lambda container) sharing only the store and the sandbox.
     pub fn twin(&self) -> App {
-        let state = AppState::new((*self.state.config).clone(), self.state.store.clone());
+        let state = AppState::new((*self.state.config).clone(), self.state.store.clone()).expect("test state");
         wisphub_local::app(state)
     }
 
@@ -198,15 +198,20 @@ where
     Answer { status, headers, body, text }
 }
 
-/// A store on a fresh table of the DynamoDB engine the test script started, or `None` (and a note)
-/// when none runs; with `REQUIRE_DYNAMODB=1` (the test script) a missing engine fails the test.
-pub async fn dynamo_store() -> Option<Arc<dyn Store>> {
-    if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
-        assert!(std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"), "DynamoDB Local is required but not running");
-        eprintln!("skipped: DynamoDB Local not running (run ./scripts/test)");
-        return None;
-    }
+/// A store on a fresh table of the DynamoDB engine at `AWS_ENDPOINT_URL_DYNAMODB` (the test script
+/// starts one); panics when that is unset or the engine does not answer. Tests using it are
+/// `#[ignore]`d, so a plain `cargo test` lists them as ignored instead of passing them unrun.
+pub async fn dynamo_store() -> Arc<dyn Store> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
+        panic!(
+            "DynamoDB Local is not running: AWS_ENDPOINT_URL_DYNAMODB is unset \
+             (run ./scripts/test, or eval \"$(scripts/dynamodb-local start)\" then cargo test -- --include-ignored)"
+        )
+    });
     let store = DynamoStore::connect(format!("api-tests-{}", uuid::Uuid::new_v4().simple()), None).await;
-    store.create_table().await.expect("creating a test table");
-    Some(Arc::new(store))
+    store
+        .create_table()
+        .await
+        .unwrap_or_else(|err| panic!("creating a test table at AWS_ENDPOINT_URL_DYNAMODB={endpoint}: {err:?}"));
+    Arc::new(store)
 }

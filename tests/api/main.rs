@@ -13,6 +13,7 @@ mod network;
 mod outages;
 mod plans;
 mod protocol;
+mod registry;
 mod template;
 mod tickets;
 mod wisphub;

@@ -95,17 +95,19 @@ async fn each_sandbox_scenario_ends_in_its_verdict() {
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: run ./scripts/test, or scripts/dynamodb-local start and cargo test -- --include-ignored"]
 async fn each_sandbox_scenario_ends_in_its_verdict_on_dynamodb_polled_by_another_instance() {
-    let Some(store) = dynamo_store().await else { return };
+    let store = dynamo_store().await;
     let app = TestApp::builder().store(store).spawn().await;
 
     assert_every_scenario(&app, &app.app, &app.twin()).await;
 }
 
 #[tokio::test]
+#[ignore = "needs DynamoDB Local: run ./scripts/test, or scripts/dynamodb-local start and cargo test -- --include-ignored"]
 async fn a_ping_created_on_one_instance_is_polled_on_another_sharing_only_dynamodb() {
     // Given two instances whose only common state is the DynamoDB table
-    let Some(store) = dynamo_store().await else { return };
+    let store = dynamo_store().await;
     let app = TestApp::builder().store(store).spawn().await;
     let twin = app.twin();
     let token = app.token(&[Scope::NetworkPing]);

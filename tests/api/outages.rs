@@ -1,11 +1,11 @@
-//! Outage awareness and a customer's open tickets (API.md §12) against the sandbox's flagged
+//! Outage awareness and a customer's open tickets (docs/api.md §12) against the sandbox's flagged
 //! devices: the outage route, the ping verdict's outage, tickets refused during an outage, and
 //! tickets by service over every page while WispHub ignores filters.
 
 use serde_json::{Value, json};
 use shared::Scope;
 use wisphub_sandbox::{
-    Faults, FaultyDevice, SERVICE_BEHIND_FAULTY_ROUTER, SERVICE_BEHIND_FAULTY_SECTORIAL,
+    Faults, FaultyDevice, MIGRATED_TICKET_ID, SERVICE_BEHIND_FAULTY_ROUTER, SERVICE_BEHIND_FAULTY_SECTORIAL,
     SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TICKETS,
 };
 
@@ -176,6 +176,31 @@ async fn tickets_by_service_walks_every_page_while_wisphub_ignores_filters() {
     let pages = app.sandbox.count("GET", TICKETS_UPSTREAM);
     assert!(pages >= 4, "several pages per open state were read: {pages}");
     eprintln!("tickets/by-service: {} WispHub calls ({pages} list pages)", app.sandbox.total_requests());
+}
+
+#[tokio::test]
+async fn tickets_by_service_are_newest_first_by_creation_date_not_by_id() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&[Scope::TicketsRead]);
+    let expected = open_tickets_upstream(&app, SERVICE_WITH_TICKETS_OVER_PAGES);
+
+    let answer = app.get(&by_service_path(SERVICE_WITH_TICKETS_OVER_PAGES), &token).await;
+
+    assert_eq!(kind(&answer), ("success", "tickets_listed"), "{}", answer.text);
+    let tickets = answer.body["data"].as_array().expect("a list");
+    let ids: Vec<i64> = tickets.iter().filter_map(|t| t["ticket_id"].as_i64()).collect();
+    assert_eq!(ids.first(), Some(&MIGRATED_TICKET_ID), "the migrated ticket: the lowest id, created last");
+    assert_eq!(ids, expected.iter().map(|(id, _)| *id).collect::<Vec<_>>(), "by fecha_creacion");
+    let mut by_id = ids.clone();
+    by_id.sort_by(|a, b| b.cmp(a));
+    assert_ne!(ids, by_id, "ids do not follow dates");
+    let created: Vec<&str> = tickets.iter().filter_map(|t| t["created_at"].as_str()).collect();
+    assert_eq!(created.len(), tickets.len(), "every ticket has its creation date");
+    assert!(created.windows(2).all(|pair| pair[0] >= pair[1]), "newest first: {created:?}");
+    let answered: Vec<bool> = tickets.iter().map(|t| t["answer_text"].is_string()).collect();
+    assert_eq!(answered[..3], [true, true, true], "the three newest by date carry their latest reply");
+    assert_eq!(tickets[0]["answer_text"].as_str(), expected[0].1.as_deref());
+    assert_eq!(app.sandbox.count("GET", TICKET_UPSTREAM), 3, "a detail read for each of those three only");
 }
 
 #[tokio::test]

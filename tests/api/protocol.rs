@@ -1,4 +1,4 @@
-//! API.md §1 protocol failures, slashes, request ids, CORS and the public system routes.
+//! docs/api.md §1 protocol failures, slashes, request ids, CORS and the public system routes.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};

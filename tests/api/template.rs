@@ -1,75 +1,53 @@
-//! template.yaml against the code: the HTTP API's routing (API Gateway's rules, modelled below)
-//! brings every documented route, in both slash spellings, to the function whose router serves it;
-//! and each function gets exactly the table actions its store calls need, and no secret in its
-//! environment.
+//! template.yaml against the registry of functions: the template has exactly the registry's
+//! functions; the HTTP API's routing (API Gateway's rules, modelled below) brings every documented
+//! route, in both slash spellings, to the function whose router serves it; and each function gets
+//! exactly the table actions its declared store verbs need, and no secret in its environment.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::Router;
 use axum::http::{Method, StatusCode};
 use shared::AppState;
+use shared::function::{Entry, Function, Http};
 use shared::http::{App, stack};
-use utoipa::openapi::OpenApi as Document;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::helpers::*;
 
-/// One resource group: its binary (the template's `BuildProperties.Binary`), its router, the
-/// OpenAPI document of its routes, and the GET routes it serves outside that document.
-struct Function {
-    binary: &'static str,
-    router: fn(AppState) -> Router,
-    document: fn() -> Document,
-    undocumented: &'static [&'static str],
-}
-
-const FUNCTIONS: &[Function] = &[
-    Function { binary: "auth", router: auth::router, document: auth::openapi, undocumented: &[] },
-    Function {
-        binary: "system",
-        router: system::router,
-        // system documents /health; it serves the whole document and its two viewers besides.
-        document: system::openapi,
-        undocumented: &["/openapi.json", "/docs", "/redoc"],
-    },
-    Function { binary: "clients", router: clients::router, document: clients::openapi, undocumented: &[] },
-    Function { binary: "tickets", router: tickets::router, document: tickets::openapi, undocumented: &[] },
-    Function { binary: "network", router: network::router, document: network::openapi, undocumented: &[] },
-    Function { binary: "billing", router: billing::router, document: billing::openapi, undocumented: &[] },
-    Function {
-        binary: "internet-plans",
-        router: internet_plans::router,
-        document: internet_plans::openapi,
-        undocumented: &[],
-    },
-];
-
-impl Function {
-    /// `(METHOD, path)` of every route it serves, trailing slash trimmed.
-    fn routes(&self) -> BTreeSet<(String, String)> {
-        let mut routes: BTreeSet<(String, String)> =
-            self.undocumented.iter().map(|path| ("GET".to_owned(), (*path).to_owned())).collect();
-        for (path, item) in (self.document)().paths.paths {
-            let path = path.trim_end_matches('/').to_owned();
-            let operations = [
-                ("GET", &item.get),
-                ("POST", &item.post),
-                ("PUT", &item.put),
-                ("PATCH", &item.patch),
-                ("DELETE", &item.delete),
-            ];
-            for (method, operation) in operations {
-                if operation.is_some() {
-                    routes.insert((method.to_owned(), path.clone()));
-                }
+/// `(METHOD, path)` of every route `http` serves, trailing slash trimmed: its document's
+/// operations and its undocumented GET paths.
+pub fn routes(http: &Http) -> BTreeSet<(String, String)> {
+    let mut routes: BTreeSet<(String, String)> =
+        http.undocumented.iter().map(|path| ("GET".to_owned(), (*path).to_owned())).collect();
+    for (path, item) in (http.openapi)().paths.paths {
+        let path = path.trim_end_matches('/').to_owned();
+        let operations = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
+        for (method, operation) in operations {
+            if operation.is_some() {
+                routes.insert((method.to_owned(), path.clone()));
             }
         }
-        routes
     }
+    routes
+}
 
-    fn app(&self, state: &AppState) -> App {
-        stack((self.router)(state.clone()), &state.config)
-    }
+/// The HTTP functions of the registry, each with its HTTP side.
+pub fn http_functions() -> impl Iterator<Item = (&'static Function, &'static Http)> {
+    registry::FUNCTIONS.iter().filter_map(|function| function.http().map(|http| (*function, http)))
+}
+
+/// One function's router behind the stack Lambda runs it with.
+pub fn function_app(function: &Function, state: &AppState) -> App {
+    stack(function.router(state).expect("an HTTP function"), &state.config)
+}
+
+fn http_function(name: &str) -> &'static Function {
+    http_functions().map(|(function, _)| function).find(|function| function.name == name).expect("a known function")
 }
 
 fn template() -> Yaml {
@@ -149,20 +127,20 @@ async fn every_documented_route_reaches_its_own_router_in_both_slash_spellings()
     let token = app.full_token();
     let routes = template_routes(&template());
 
-    for function in FUNCTIONS {
-        let served = function.app(&app.state);
-        for (method, path) in function.routes() {
-            let explicit = routes.iter().any(|r| r.binary == function.binary && r.method == method && r.path == path);
-            assert!(explicit, "{method} {path} of {} has no event of its own in template.yaml", function.binary);
+    for (function, http) in http_functions() {
+        let served = function_app(function, &app.state);
+        for (method, path) in self::routes(http) {
+            let explicit = routes.iter().any(|r| r.binary == function.name && r.method == method && r.path == path);
+            assert!(explicit, "{method} {path} of {} has no event of its own in template.yaml", function.name);
             for spelling in [sample(&path), format!("{}/", sample(&path))] {
                 let picked = gateway_route(&routes, &method, &spelling).expect("a route or $default");
-                assert_eq!(picked.binary, function.binary, "API Gateway sends {method} {spelling} to {picked:?}");
+                assert_eq!(picked.binary, function.name, "API Gateway sends {method} {spelling} to {picked:?}");
                 let method: Method = method.parse().unwrap();
                 let answer = send_to(&served, request(method.clone(), &spelling, Some(&token), None)).await;
                 assert!(
                     ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&answer.status),
                     "{} does not serve {method} {spelling}: {} {}",
-                    function.binary,
+                    function.name,
                     answer.status,
                     answer.text
                 );
@@ -174,8 +152,7 @@ async fn every_documented_route_reaches_its_own_router_in_both_slash_spellings()
 #[test]
 fn every_template_route_is_a_documented_route_or_a_catch_all_of_its_function() {
     for route in template_routes(&template()) {
-        let function = FUNCTIONS.iter().find(|f| f.binary == route.binary).expect("a known binary");
-        let documented = function.routes();
+        let documented = routes(http_function(&route.binary).http().unwrap());
         if route.path == "$default" {
             assert_eq!((route.binary.as_str(), route.method.as_str()), ("system", "ANY"), "$default goes to system");
         } else if route.method == "ANY" {
@@ -210,9 +187,8 @@ async fn unknown_paths_and_wrong_methods_get_our_envelope_through_the_gateway() 
     for (method, path, binary, status) in cases {
         let picked = gateway_route(&routes, method, path).expect("a route or $default");
         assert_eq!(picked.binary, binary, "API Gateway sends {method} {path} to {picked:?}");
-        let function = FUNCTIONS.iter().find(|f| f.binary == binary).unwrap();
-        let answer =
-            send_to(&function.app(&app.state), request(method.parse().unwrap(), path, Some(&token), None)).await;
+        let served = function_app(http_function(binary), &app.state);
+        let answer = send_to(&served, request(method.parse().unwrap(), path, Some(&token), None)).await;
         assert_eq!(answer.status, status, "{method} {path}: {}", answer.text);
         answer.assert_envelope();
     }
@@ -223,7 +199,7 @@ fn cors_defaults_and_function_timeout_match_the_code() {
     let template = template();
     let parameters = &template["Parameters"];
     let origins: Vec<&str> = parameters["CorsOrigins"]["Default"].as_str().unwrap().split(',').collect();
-    assert_eq!(origins, shared::config::DEFAULT_CORS_ORIGINS, "CorsOrigins default is API.md §8's list");
+    assert_eq!(origins, shared::config::DEFAULT_CORS_ORIGINS, "CorsOrigins default is docs/api.md §8's list");
 
     let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
     assert_eq!(cors["AllowCredentials"].as_bool(), Some(true));
@@ -250,135 +226,6 @@ fn cors_defaults_and_function_timeout_match_the_code() {
     }
 }
 
-/// DynamoDB actions behind each store verb (shared/src/store/dynamo/): `increment` adds with
-/// UpdateItem and starts a new window with PutItem; both conditional writes are PutItem, both
-/// deletes DeleteItem; `get_many` is BatchGetItem.
-const STORE_VERBS: &[(&str, &[&str])] = &[
-    ("get", &["dynamodb:GetItem"]),
-    ("get_many", &["dynamodb:BatchGetItem"]),
-    ("put_if_absent", &["dynamodb:PutItem"]),
-    ("update_if_version", &["dynamodb:PutItem"]),
-    ("delete", &["dynamodb:DeleteItem"]),
-    ("delete_if_value", &["dynamodb:DeleteItem"]),
-    ("increment", &["dynamodb:UpdateItem", "dynamodb:PutItem"]),
-];
-
-#[test]
-fn every_store_verb_has_its_table_actions_listed() {
-    let port = include_str!("../../shared/src/store/mod.rs");
-    let port = &port[port.find("pub trait Store").expect("the Store trait")..];
-    let port = &port[..port.find("\n}").unwrap()];
-    for verb in port.split("async fn ").skip(1).map(|rest| rest.split('(').next().unwrap()) {
-        assert!(STORE_VERBS.iter().any(|(v, _)| *v == verb), "Store::{verb} is missing from STORE_VERBS");
-    }
-}
-
-/// The store verbs `code` calls as `store.<verb>(`.
-fn verbs_called(code: &str) -> BTreeSet<&'static str> {
-    STORE_VERBS.iter().map(|(verb, _)| *verb).filter(|verb| code.contains(&format!("store.{verb}("))).collect()
-}
-
-/// The modules of `shared` whose functions call the store for a function: how a function names
-/// one (`claim::release(`), and the module's source.
-const HELPER_MODULES: &[(&str, &str)] = &[
-    ("claim", include_str!("../../shared/src/store/claim.rs")),
-    ("snapshot", include_str!("../../shared/src/store/snapshot.rs")),
-    ("directory", include_str!("../../shared/src/directory/mod.rs")),
-    ("refresh", include_str!("../../shared/src/directory/refresh.rs")),
-];
-
-/// Each function of the helper modules (`claim::release`, `refresh::refresh`…) with the store
-/// verbs it calls, directly, through a function of its own module or through another helper.
-fn helpers() -> BTreeMap<String, BTreeSet<&'static str>> {
-    // `name(` not inside a longer name (`claim(` in `try_claim(`).
-    let calls = |body: &str, name: &str| {
-        body.match_indices(&format!("{name}("))
-            .any(|(at, _)| !body[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
-    };
-    let mut bodies = Vec::new();
-    for (module, source) in HELPER_MODULES {
-        let source = source.split("#[cfg(test)]\nmod tests").next().unwrap();
-        for rest in source.split("async fn ").skip(1) {
-            let name = rest.split(['(', '<']).next().unwrap();
-            let body = &rest[..rest.find("\n}").unwrap()];
-            bodies.push((*module, name.to_owned(), body));
-        }
-    }
-    let mut verbs: BTreeMap<String, BTreeSet<&'static str>> =
-        bodies.iter().map(|(module, name, body)| (format!("{module}::{name}"), verbs_called(body))).collect();
-    // Calls nest a few levels deep (refresh → publish → current): spread until nothing changes.
-    loop {
-        let before = verbs.clone();
-        for (module, name, body) in &bodies {
-            let mut gained = BTreeSet::new();
-            for (other_module, other, _) in &bodies {
-                let same_module = other_module == module && calls(body, other);
-                let itself = other_module == module && other == name;
-                if (same_module || body.contains(&format!("{other_module}::{other}("))) && !itself {
-                    gained.extend(before[&format!("{other_module}::{other}")].iter().copied());
-                }
-            }
-            verbs.get_mut(&format!("{module}::{name}")).unwrap().extend(gained);
-        }
-        if verbs == before {
-            return verbs;
-        }
-    }
-}
-
-#[test]
-fn the_store_helpers_are_read_for_the_store_verbs_they_call() {
-    let helpers = helpers();
-    assert_eq!(helpers["claim::claim"], BTreeSet::from(["get", "put_if_absent"]));
-    assert_eq!(helpers["claim::try_claim"], BTreeSet::from(["put_if_absent"]));
-    assert_eq!(helpers["claim::release"], BTreeSet::from(["delete_if_value"]));
-    assert_eq!(helpers["directory::current"], BTreeSet::from(["get"]));
-    assert_eq!(helpers["directory::load"], BTreeSet::from(["get_many"]));
-    let refresh = BTreeSet::from(["get", "put_if_absent", "update_if_version", "delete_if_value"]);
-    assert_eq!(helpers["refresh::refresh"], refresh);
-}
-
-const IDEMPOTENCY: &str = include_str!("../../shared/src/idempotency.rs");
-
-/// Store verbs `code` calls, through `store.<verb>(` or a `<module>::<helper>(` of `HELPER_MODULES`.
-fn store_verbs_of(code: &str) -> BTreeSet<&'static str> {
-    let mut verbs = verbs_called(code);
-    for (helper, helper_verbs) in helpers() {
-        if code.contains(&format!("{helper}(")) {
-            verbs.extend(helper_verbs);
-        }
-    }
-    verbs
-}
-
-/// The table actions a function's own (non-test) source calls for, through `store.<verb>(` or a
-/// `<module>::<helper>(` of `HELPER_MODULES`.
-fn table_actions_used(binary: &str) -> BTreeSet<String> {
-    let dir = format!("{}/../functions/{binary}/src", env!("CARGO_MANIFEST_DIR"));
-    let mut actions = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).expect("function sources") {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !name.ends_with(".rs") || name.ends_with("tests.rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
-        let mut verbs = store_verbs_of(code);
-        // The shared idempotency record is a store user on the function's behalf, its claim's
-        // `finish` included.
-        if code.contains("idempotency::begin(") {
-            verbs.extend(store_verbs_of(IDEMPOTENCY.split("#[cfg(test)]\nmod tests").next().unwrap()));
-        }
-        for (verb, needs) in STORE_VERBS {
-            if verbs.contains(verb) {
-                actions.extend(needs.iter().map(|a| (*a).to_owned()));
-            }
-        }
-    }
-    actions
-}
-
 /// Statements of a function's inline policies: (actions, resource).
 fn statements(function: &Yaml) -> Vec<(BTreeSet<String>, String)> {
     let policies = function["Properties"]["Policies"].as_vec().cloned().unwrap_or_default();
@@ -395,11 +242,17 @@ fn statements(function: &Yaml) -> Vec<(BTreeSet<String>, String)> {
 }
 
 #[test]
-fn each_function_may_use_exactly_the_table_actions_its_store_calls_need() {
+fn each_function_may_use_exactly_the_table_actions_its_declared_store_verbs_need() {
     let template = template();
     let shared_env = &template["Globals"]["Function"]["Environment"]["Variables"];
     for (binary, function) in functions(&template) {
-        let used = table_actions_used(&binary);
+        let declared = registry::FUNCTIONS.iter().find(|f| f.name == binary).expect("a function of the registry");
+        let used: BTreeSet<String> = declared
+            .store_verbs()
+            .iter()
+            .flat_map(|verb| verb.table_actions())
+            .map(|action| (*action).to_owned())
+            .collect();
         let statements = statements(&function);
         let granted: BTreeSet<String> = statements
             .iter()
@@ -407,7 +260,7 @@ fn each_function_may_use_exactly_the_table_actions_its_store_calls_need() {
             .inspect(|(_, resource)| assert_eq!(resource, "Table.Arn", "{binary}: DynamoDB on the table only"))
             .flat_map(|(actions, _)| actions.clone())
             .collect();
-        assert_eq!(granted, used, "{binary}: table actions granted vs needed by its store calls");
+        assert_eq!(granted, used, "{binary}: table actions granted vs the store verbs it declares");
 
         let env = &function["Properties"]["Environment"]["Variables"];
         assert_eq!(!env["TABLE_NAME"].is_badvalue(), !used.is_empty(), "{binary}: TABLE_NAME iff it uses the store");
@@ -416,10 +269,44 @@ fn each_function_may_use_exactly_the_table_actions_its_store_calls_need() {
         let secret_read = statements.iter().any(|(actions, resource)| {
             actions.len() == 1 && actions.contains("secretsmanager:GetSecretValue") && resource == "SecretsArn"
         });
-        assert!(secret_read, "{binary}: reads the secret SecretsArn names");
-        for name in ["WISPHUB_API_KEY", "JWT_SECRET", "API_USERS", "API_USERNAME", "API_PASSWORD_HASH"] {
+        assert_eq!(secret_read, !declared.secrets.is_empty(), "{binary}: reads the secret SecretsArn names");
+        for name in ["WISPHUB_API_KEY", "JWT_SECRET", "API_USERS", "API_USERNAME", "API_PASSWORD_HASH", "API_KEYS"] {
             assert!(env[name].is_badvalue() && shared_env[name].is_badvalue(), "{binary}: {name} in plain text");
         }
     }
     assert_eq!(shared_env["SECRETS_ARN"].as_str(), Some("SecretsArn"));
+}
+
+#[test]
+fn the_template_holds_exactly_the_functions_of_the_registry() {
+    let template = template();
+    let resources = template["Resources"].as_hash().expect("Resources");
+    let mut in_template: BTreeSet<(String, String)> = BTreeSet::new();
+    for (id, resource) in resources {
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_owned();
+            in_template.insert((id.as_str().unwrap().to_owned(), binary));
+        }
+    }
+    let in_registry: BTreeSet<(String, String)> =
+        registry::FUNCTIONS.iter().map(|f| (f.logical_id(), f.name.to_owned())).collect();
+    assert_eq!(in_template, in_registry, "template functions (logical id, binary) vs the registry");
+
+    let events = |name: &str| {
+        let function = &functions(&template)[name];
+        let kinds: BTreeSet<String> = function["Properties"]["Events"]
+            .as_hash()
+            .into_iter()
+            .flat_map(|events| events.values())
+            .filter_map(|event| event["Type"].as_str().map(str::to_owned))
+            .collect();
+        kinds
+    };
+    for function in registry::FUNCTIONS {
+        let expected = match function.entry {
+            Entry::Http(_) => "HttpApi",
+            Entry::Scheduled(_) => "Schedule",
+        };
+        assert_eq!(events(function.name), BTreeSet::from([expected.to_owned()]), "{}: its events", function.name);
+    }
 }

@@ -1,4 +1,4 @@
-//! The WispHub client against the sandbox's faults (WISPHUB.md §1, §9), seen from the sandbox side.
+//! The WispHub client against the sandbox's faults (docs/wisphub.md §1, §9), seen from the sandbox side.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ fn client_for(sandbox: &Sandbox, page_size: usize) -> WispHub {
         concurrency: 4,
         page_size,
     })
+    .expect("a WispHub client")
 }
 
 #[tokio::test]
@@ -29,7 +30,8 @@ async fn fifty_thousand_clients_page_correctly_within_the_concurrency_bound() {
         timeout: Duration::from_secs(5),
         budget: Duration::from_secs(60),
         ..client_for(&sandbox, 1000).settings().clone()
-    });
+    })
+    .expect("a WispHub client");
 
     let records: Vec<ClientRecord> = wisphub.list(&Route::Clients, &[]).await.unwrap();
 
@@ -97,6 +99,7 @@ fn hedging_client(sandbox: &Sandbox) -> WispHub {
         hedge: Duration::from_millis(100),
         ..client_for(sandbox, 100).settings().clone()
     })
+    .expect("a WispHub client")
 }
 
 #[tokio::test]
@@ -150,7 +153,8 @@ async fn a_refused_key_is_unavailable_not_a_bug() {
     let wisphub = WispHub::new(WispHubSettings {
         api_key: Some("wrongkey.0000".to_owned().into()),
         ..client_for(&sandbox, 100).settings().clone()
-    });
+    })
+    .expect("a WispHub client");
 
     let error = wisphub.get(&Route::Plans, &[]).await.unwrap_err();
 

@@ -9,7 +9,7 @@ use axum::ServiceExt;
 use axum::extract::Request;
 use shared::AppState;
 use shared::config::{Config, ConfigError};
-use shared::directory::refresh;
+use shared::function::Entry;
 use shared::startup::{TableSetup, open_store};
 
 const DEMO_USER: &str = "admin";
@@ -81,7 +81,7 @@ impl Server {
                 .into(),
             minutes => format!("Client directory: refreshed now and every {minutes} min (DIRECTORY_REFRESH_MINUTES)."),
         });
-        Ok(Server { state: AppState::new(config, store), notes, login, _sandbox: sandbox })
+        Ok(Server { state: AppState::new(config, store)?, notes, login, _sandbox: sandbox })
     }
 
     pub async fn run(self) {
@@ -102,7 +102,7 @@ impl Server {
         for note in &self.notes {
             println!("  - {note}");
         }
-        spawn_directory_refresher(&self.state);
+        spawn_scheduled_functions(&self.state);
         let app = wisphub_local::app(self.state);
         let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
         if let Err(e) = axum::serve(listener, service).with_graceful_shutdown(shutdown()).await {
@@ -111,22 +111,26 @@ impl Server {
     }
 }
 
-/// The deployed schedule, in-process: one refresh of the directory snapshot now (so the first
-/// search finds it) and one every `DIRECTORY_REFRESH_MINUTES` (`0`: none, like a Lambda instance
-/// reading what the refresher publishes); each logs its own outcome.
-fn spawn_directory_refresher(state: &AppState) {
-    let (store, wisphub, every) = (state.store.clone(), state.wisphub.clone(), state.config.directory_refresh);
+/// The deployed schedule, in-process: each scheduled function of the registry (the directory
+/// refresh) runs now, so the first search finds a snapshot, and every `DIRECTORY_REFRESH_MINUTES`
+/// (`0`: never, like a Lambda instance reading what the refresher publishes); each logs its outcome.
+fn spawn_scheduled_functions(state: &AppState) {
+    let every = state.config.directory_refresh;
     if every.is_zero() {
         return;
     }
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        loop {
-            ticks.tick().await;
-            // Failures are logged by the refresh and retried at the next tick.
-            let _ = refresh::refresh(&*store, &wisphub).await;
-        }
-    });
+    for function in registry::FUNCTIONS {
+        let Entry::Scheduled(job) = function.entry else { continue };
+        let state = function.state(state);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                // Failures are logged by the job and retried at the next tick.
+                let _ = job(state.clone()).await;
+            }
+        });
+    }
 }
 
 fn is_set(settings: &HashMap<String, String>, name: &str) -> bool {

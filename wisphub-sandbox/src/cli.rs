@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::{DEFAULT_API_KEY, Faults, SandboxConfig};
+use crate::config::{DEFAULT_API_KEY, SandboxConfig};
+use crate::faults::Faults;
 
 /// A WispHub look-alike (Django REST Framework wire format) with demo data and switchable faults.
 #[derive(Debug, Parser)]

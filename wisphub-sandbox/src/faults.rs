@@ -1,4 +1,4 @@
-//! The faults of WISPHUB.md §9 that hit a whole request, and the answers they produce.
+//! The faults of docs/wisphub.md §9 that hit a whole request, and the answers they produce.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use crate::routes::detail;
+use crate::django::{detail, forbidden};
 
 /// Runtime switches for misbehaviour; the default is a perfectly healthy tenant.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -36,7 +36,7 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// What real tenants do (WISPHUB.md §1): 300–600 ms per call, one call in eight processed and
+    /// What real tenants do (docs/wisphub.md §1): 300–600 ms per call, one call in eight processed and
     /// then never answered.
     pub fn realistic() -> Faults {
         Faults {
@@ -108,7 +108,7 @@ pub(crate) fn fault_response(fault: ForcedFault, status_5xx: u16) -> Response {
         ForcedFault::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if status == StatusCode::FORBIDDEN {
-                return crate::routes::forbidden();
+                return forbidden();
             }
             detail(status, status.canonical_reason().unwrap_or("Error"))
         }

@@ -1,5 +1,5 @@
 //! A WispHub look-alike speaking the Django REST Framework wire format, traps included
-//! (see `shared/spec/WISPHUB.md`), with demo data and faults that can be switched at runtime.
+//! (see `docs/wisphub.md`), with demo data and faults that can be switched at runtime.
 //!
 //! # Demo services and general faults
 //!
@@ -11,7 +11,9 @@
 //!
 //! The 260 seeded tickets hold exactly 3 open in zone 1, 2 in zone 2 and none in zones 3 and 4;
 //! [`SERVICE_WITH_TICKETS_OVER_PAGES`] has open tickets on several pages up to the last one, and
-//! [`SERVICE_WITHOUT_TICKETS`] none at all.
+//! [`SERVICE_WITHOUT_TICKETS`] none at all. Ids do not follow dates: the newest ticket by
+//! `fecha_creacion` is [`MIGRATED_TICKET_ID`], an open one of the paged service with a low id (a
+//! ticket migrated from the ISP's previous system), on the first page.
 //!
 //! Faults switch at run time, showing on the next read of `/api/clientes/`, `/api/clientes/{id}/`,
 //! `/api/router/` and `/api/sectorial/` (tickets keep the `servicio` they were made with):
@@ -21,7 +23,7 @@
 //!   404 for a device the tenant lacks; like every `/_sandbox/` route it needs no key and is not in
 //!   the request log.
 //!
-//! # Billing (WISPHUB.md §2b)
+//! # Billing (docs/wisphub.md §2b)
 //!
 //! Routes: `GET /api/facturas/` (paged; filters numeric `estado` 1 Pendiente de Pago, 2 Pagada,
 //! 3 Cancelada, 4 En Revisión, 5 Transferida, read back as labels; `cliente=<usuario>` — a service
@@ -66,11 +68,16 @@
 //! Every accepted promise is kept, stalled answers included: [`Sandbox::payment_promises`], or
 //! `GET /_sandbox/payment-promises` from outside (not in the request log).
 
+// Modules only import from the ones before them in this order, so the graph has no loop:
+// text, paging, body, django, log → faults → data → config → state → middleware → routes → cli → this root.
 mod body;
 pub mod cli;
+mod config;
 mod data;
+mod django;
 mod faults;
 mod log;
+mod middleware;
 mod paging;
 mod routes;
 mod state;
@@ -79,6 +86,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+pub use config::{DEFAULT_API_KEY, SandboxConfig};
 pub use data::billing::seed::{
     SERVICE_ALL_PAID, SERVICE_WITH_OLD_PENDING_INVOICES, SERVICE_WITH_SALDO_TRAP, SERVICE_WITHOUT_INVOICES,
 };
@@ -88,43 +96,13 @@ pub use data::demo::{
     SERVICE_WITHOUT_TICKETS,
 };
 pub use data::devices::FaultyDevice;
+pub use data::tickets::MIGRATED_TICKET_ID;
 pub use faults::{Faults, ForcedFault};
 pub use log::RecordedRequest;
 pub use routes::router;
 pub use state::SandboxState;
 
-use std::time::Duration;
-
 use tokio::net::TcpListener;
-
-/// The key the sandbox accepts unless told otherwise (WispHub shape: 8 chars, a dot, 32 chars).
-pub const DEFAULT_API_KEY: &str = "sandbox0.sandboxkey0000000000000000000000";
-
-/// What a sandbox serves and how badly it behaves.
-#[derive(Clone, Debug)]
-pub struct SandboxConfig {
-    /// The only key answered with data; anything else gets 403.
-    pub api_key: String,
-    /// Total client records: the 9 demo records, then generated ones from 2001 upward.
-    pub clients: usize,
-    /// Drives the generator and the fault dice.
-    pub seed: u64,
-    /// How long a ping task runs before its final state (WispHub's take a few seconds).
-    pub ping_run_time: Duration,
-    pub faults: Faults,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        Self {
-            api_key: DEFAULT_API_KEY.to_string(),
-            clients: 60,
-            seed: 7,
-            ping_run_time: Duration::from_millis(1500),
-            faults: Faults::default(),
-        }
-    }
-}
 
 /// Handle on a running sandbox; clones share the same server and state.
 #[derive(Clone)]

@@ -1,25 +1,10 @@
-//! The request log and the one middleware every request goes through: record, count in-flight,
-//! apply faults, check the key, add latency.
+//! The request log: every request as the sandbox saw it, with in-flight counts. Written by the
+//! middleware every request goes through, read by tests and `/_sandbox/stats`.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
 
-use axum::body::{Body, to_bytes};
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-
-use crate::body::{self, ParsedForm};
-use crate::faults::{self, ForcedFault};
-use crate::paging::PageRecords;
-use crate::routes;
-use crate::state::{SandboxState, Verdict};
-
-/// Bodies beyond this are refused; WispHub forms are tiny.
-const BODY_LIMIT: usize = 1 << 20;
 
 /// One request as the sandbox saw it.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,7 +50,7 @@ impl RequestLog {
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn begin(&self, request: RecordedRequest) -> u64 {
+    pub(crate) fn begin(&self, request: RecordedRequest) -> u64 {
         let mut entries = self.entries();
         // Taken under the lock so sequence order is log order.
         let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
@@ -73,7 +58,7 @@ impl RequestLog {
         seq
     }
 
-    fn finish(&self, seq: u64, status: u16) {
+    pub(crate) fn finish(&self, seq: u64, status: u16) {
         let mut entries = self.entries();
         if let Ok(i) = entries.binary_search_by_key(&seq, |(s, _)| *s) {
             entries[i].1.status = status;
@@ -105,72 +90,6 @@ impl RequestLog {
         self.entries().clear();
         self.max_in_flight.store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
     }
-}
-
-fn authorized(headers: &HeaderMap, key: &str) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("Api-Key "))
-        .is_some_and(|given| given.trim() == key)
-}
-
-/// Runs around every route and the fallback (it is added with `Router::layer`, so routing already
-/// happened and `MatchedPath` tells the template).
-pub(crate) async fn track(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
-    let log = state.log();
-    let _in_flight = log.enter();
-    let faults = state.faults();
-    let misspelled = routes::has_empty_segment(request.uri().path());
-    let matched = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).filter(|_| !misspelled);
-    let (mut parts, body) = request.into_parts();
-    let bytes = to_bytes(body, BODY_LIMIT).await;
-    let form = match (&bytes, &parts.method) {
-        (_, &Method::GET | &Method::HEAD | &Method::DELETE | &Method::OPTIONS) => ParsedForm::None,
-        (Ok(bytes), _) => body::parse(&parts.headers, bytes.clone()).await,
-        (Err(_), _) => ParsedForm::Invalid(413, "La petición es demasiado grande.".into()),
-    };
-    let path = parts.uri.path().to_string();
-    let route = matched.clone().or_else(|| routes::template_for(&path).map(String::from)).unwrap_or(path.clone());
-    let verdict = state.decide(&faults, parts.method.as_str(), &route);
-    let seq = log.begin(RecordedRequest {
-        method: parts.method.to_string(),
-        route,
-        path,
-        query: parts.uri.query().unwrap_or("").to_string(),
-        status: 0,
-        form: form.as_log_value(),
-    });
-
-    let stall_after_serving = matches!(verdict, Verdict::StallAfterServing);
-    let response = match verdict {
-        Verdict::Stall => stall().await,
-        Verdict::Fail(response) => response,
-        // 301 and 404 come before authentication, as in Django (URL resolution runs first).
-        _ if misspelled => routes::unrouted(&parts.uri),
-        _ if matched.is_some() && !authorized(&parts.headers, state.api_key()) => routes::forbidden(),
-        _ => {
-            parts.extensions.insert(form);
-            let body = bytes.map(Body::from).unwrap_or_else(|_| Body::empty());
-            next.run(Request::from_parts(parts, body)).await.into_response()
-        }
-    };
-    // The handler has returned, so no data lock is held while the answer is withheld.
-    let response = if stall_after_serving { stall().await } else { response };
-
-    let records = response.extensions().get::<PageRecords>().map_or(0, |p| p.0) as u64;
-    let delay = state.latency(&faults) + Duration::from_micros(faults.per_record_latency_us * records);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    log.finish(seq, response.status().as_u16());
-    response
-}
-
-/// Hangs far past any client timeout; the client hangs up first, which drops this future.
-async fn stall() -> Response {
-    tokio::time::sleep(faults::STALL).await;
-    faults::fault_response(ForcedFault::Stall, 504)
 }
 
 #[cfg(test)]

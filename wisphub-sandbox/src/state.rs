@@ -7,7 +7,7 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
-use crate::SandboxConfig;
+use crate::config::SandboxConfig;
 use crate::data::Data;
 use crate::data::devices::FaultyDevice;
 use crate::data::tickets::Ticket;

@@ -2,16 +2,16 @@
 
 mod login;
 
-use std::net::SocketAddr;
-
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use lambda_http::request::RequestContext;
+use shared::auth::source_address;
 use shared::envelope::json_response;
 use shared::extract::FormOrJson;
+use shared::function::{Entry, Function, Http, Probe, Secret};
+use shared::store::StoreVerb;
 use shared::{ApiError, AppState};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -27,6 +27,26 @@ struct AuthApi;
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(AuthApi::openapi()).routes(routes!(issue_token))
 }
+
+/// This function as the doors and the template test see it (`registry` lists it).
+pub const FUNCTION: Function = Function {
+    name: "auth",
+    entry: Entry::Http(Http {
+        router,
+        openapi,
+        scopes: &[],
+        undocumented: &[],
+        probe: Probe {
+            method: "POST",
+            path: "/api/v1/auth/token",
+            form: Some("username=smoke&password=wrong"),
+            status: 401,
+            action: "error",
+        },
+    }),
+    table: &[StoreVerb::Get, StoreVerb::Delete, StoreVerb::Increment],
+    secrets: &[Secret::JwtSecret, Secret::ApiUsers],
+};
 
 pub fn router(state: AppState) -> Router {
     Router::from(api()).with_state(state)
@@ -77,18 +97,13 @@ async fn issue_token(
     Ok(json_response(StatusCode::OK, &token).into_response())
 }
 
-/// The caller's address: API Gateway's view when deployed, the socket peer locally.
+/// The caller's address (`auth::source_address`), for the per-address login counter.
 struct SourceIp(String);
 
 impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let from_gateway = match parts.extensions.get::<RequestContext>() {
-            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
-            _ => None,
-        };
-        let from_socket = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
-        Ok(SourceIp(from_gateway.or_else(from_socket).unwrap_or_else(|| "unknown".into())))
+        Ok(SourceIp(source_address(&parts.extensions)))
     }
 }

@@ -1,6 +1,7 @@
 //! Password login with failure counters per username and per source address, shared by every instance.
 
 use serde::{Deserialize, Serialize};
+use shared::auth::refuse_if_locked;
 use shared::clock::now_secs;
 use shared::error::AuthFailure;
 use shared::store::keys;
@@ -43,9 +44,7 @@ pub async fn login(state: &AppState, credentials: Credentials, source_ip: &str) 
     let store = &state.store;
     let (by_user, by_address) = tokio::try_join!(store.get(&counters[0]), store.get(&counters[1]))?;
     for counter in [by_user, by_address] {
-        if let Some(item) = counter.filter(|item| item.value.parse::<u64>().unwrap_or(0) >= max_failures) {
-            return Err(ApiError::TooManyAttempts { retry_after_secs: item.expires_at.saturating_sub(now_secs()) });
-        }
+        refuse_if_locked(counter, max_failures)?;
     }
 
     let Some(user) = verify_password(&state.config.api_users, &credentials.username, &credentials.password).await

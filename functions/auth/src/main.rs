@@ -1,6 +1,4 @@
-use shared::config::Need;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::startup::run_function(&[Need::ApiUsers, Need::Table], auth::router).await
+    shared::startup::run(&auth::FUNCTION).await
 }

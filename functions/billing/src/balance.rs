@@ -7,6 +7,7 @@ use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use shared::recent::Recent;
+pub use shared::wisphub::payment_status::PaymentStatus;
 use shared::wisphub::{UpstreamError, WispHub};
 use utoipa::ToSchema;
 
@@ -26,18 +27,6 @@ pub struct BalanceSettings {
     pub payment_url: Option<String>,
 }
 
-/// Whether the customer owes anything, and since when.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    /// No pending invoice.
-    UpToDate,
-    /// Pending invoices, none past its due date.
-    Pending,
-    /// At least one pending invoice past its due date.
-    Overdue,
-}
-
 /// `data` of `client_balance_found`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Balance {
@@ -47,6 +36,7 @@ pub struct Balance {
     /// Oldest due first.
     pub pending_invoices: Vec<PendingInvoice>,
     pub last_payment: Option<LastPayment>,
+    /// As on the client object, but derived from the pending invoices above: the client record lags.
     pub payment_status: PaymentStatus,
     /// The client's cut-off date in WispHub (`YYYY-MM-DD`).
     #[schema(value_type = Option<String>, format = Date)]
@@ -147,7 +137,7 @@ fn summarise(
     pending_invoices.sort_by_key(|i| (i.due_on.is_none(), i.due_on, i.issued_on, i.invoice_id));
     let sum: f64 = pending_invoices.iter().map(|i| i.total).sum();
     let payment_status = if pending_invoices.is_empty() {
-        PaymentStatus::UpToDate
+        PaymentStatus::Paid
     } else if pending_invoices.iter().any(|i| i.due_on.is_some_and(|due| due < today)) {
         PaymentStatus::Overdue
     } else {
@@ -169,5 +159,31 @@ fn summarise(
         payment_status,
         cut_off_date,
         payment_url: settings.payment_url.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pending(id: i64, due_on: &str) -> InvoiceRecord {
+        let record = json!({"id_factura": id, "fecha_emision": "2026-11-01", "fecha_vencimiento": due_on,
+            "estado": "Pendiente de Pago", "total": "65000.00"});
+        serde_json::from_value(record).expect("an invoice")
+    }
+
+    #[test]
+    fn payment_status_speaks_the_client_objects_words_from_the_pending_invoices() {
+        let settings = BalanceSettings { lookback_months: 12, zone: chrono_tz::America::Bogota, payment_url: None };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 11).expect("a date");
+        let status = |pending: Vec<InvoiceRecord>| {
+            let balance = summarise(1001, pending, Vec::new(), today, &settings, None);
+            serde_json::to_value(&balance).expect("serialises")["payment_status"].clone()
+        };
+
+        assert_eq!(status(Vec::new()), "Pagadas");
+        assert_eq!(status(vec![pending(1, "2026-11-11")]), "Pendiente de Pago", "due today is not late yet");
+        assert_eq!(status(vec![pending(1, "2026-11-20"), pending(2, "2026-11-10")]), "Vencidas");
     }
 }

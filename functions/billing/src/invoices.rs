@@ -1,4 +1,4 @@
-//! A client's invoices from WispHub's `GET /api/facturas/` and its traps (WISPHUB.md §2b): the
+//! A client's invoices from WispHub's `GET /api/facturas/` and its traps (docs/wisphub.md §2b): the
 //! client filter takes the `usuario`, not the service id; without dates only the current month
 //! comes back and more than 3 months at once is a 400; an ignored filter sends the whole tenant.
 //! So the lookback is read in windows of under 3 months and every row is checked.

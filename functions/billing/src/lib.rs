@@ -1,4 +1,4 @@
-//! Billing for verified customers (API.md §10–11): the balance, the tenant's payment methods, and
+//! Billing for verified customers (docs/api.md §10–11): the balance, the tenant's payment methods, and
 //! payment promises. Balance and promise act on one person's money, so both need the verification
 //! proof of that service (`X-Verification-Token`) and check it before any WispHub call.
 
@@ -9,19 +9,19 @@ mod promise;
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::Router;
+use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
-use shared::auth::Caller;
-use shared::extract::{Json, Path};
+use shared::extract::Json;
+use shared::function::{Entry, Function, Http, Probe, Secret};
 use shared::idempotency::{self, Begin};
-use shared::ids::{IdempotencyKey, ServiceId};
+use shared::ids::IdempotencyKey;
 use shared::openapi::Guard;
-use shared::verification::proof_required;
+use shared::store::StoreVerb;
+use shared::verification::VerifiedService;
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -55,24 +55,30 @@ struct BillingState {
     methods: Arc<PaymentMethodCatalogue>,
 }
 
+impl FromRef<BillingState> for AppState {
+    fn from_ref(billing: &BillingState) -> AppState {
+        billing.app.clone()
+    }
+}
+
 impl BillingState {
     fn balance_settings(&self) -> BalanceSettings {
         let config = &self.app.config;
         BalanceSettings {
-            lookback_months: config.billing_lookback_months,
-            zone: config.ticket_timezone,
-            payment_url: config.payment_portal_url.clone(),
+            lookback_months: config.billing.lookback_months,
+            zone: config.tenant_timezone,
+            payment_url: config.billing.payment_portal_url.clone(),
         }
     }
 
     fn promise_settings(&self) -> PromiseSettings {
         let config = &self.app.config;
         PromiseSettings {
-            max_days: config.payment_promise_max_days,
-            limit: config.payment_promise_limit,
-            window_days: config.payment_promise_window_days,
-            reactivate: config.payment_promise_reactivate,
-            zone: config.ticket_timezone,
+            max_days: config.billing.promise_max_days,
+            limit: config.billing.promise_limit,
+            window_days: config.billing.promise_window_days,
+            reactivate: config.billing.promise_reactivate,
+            zone: config.tenant_timezone,
         }
     }
 }
@@ -86,8 +92,28 @@ fn api(guard: &Guard) -> OpenApiRouter<BillingState> {
         .merge(guard.require(Scope::BillingWrite, write))
 }
 
+/// This function as the doors and the template test see it (`registry` lists it).
+pub const FUNCTION: Function = Function {
+    name: "billing",
+    entry: Entry::Http(Http {
+        router,
+        openapi,
+        scopes: &[Scope::BillingRead, Scope::BillingWrite],
+        undocumented: &[],
+        probe: Probe {
+            method: "GET",
+            path: "/api/v1/billing/payment-methods",
+            form: None,
+            status: 401,
+            action: "error",
+        },
+    }),
+    table: &[StoreVerb::Get, StoreVerb::PutIfAbsent, StoreVerb::UpdateIfVersion, StoreVerb::DeleteIfValue],
+    secrets: &[Secret::JwtSecret, Secret::WispHubKey],
+};
+
 pub fn router(state: AppState) -> Router {
-    let guard = Guard::Tokens(state.tokens.clone());
+    let guard = Guard::serving(&state);
     let billing = BillingState {
         app: state,
         balances: Arc::new(RecentBalances::default()),
@@ -116,20 +142,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 "pending_invoices": [{"invoice_id": 9012, "issued_on": "2026-10-01", "due_on": "2026-10-10",
                     "total": 65000.0, "status": "Pendiente de Pago"}],
                 "last_payment": {"invoice_id": 8950, "paid_on": "2026-09-08", "total": 65000.0},
-                "payment_status": "overdue", "cut_off_date": "2026-12-10", "payment_url": null},
+                "payment_status": "Vencidas", "cut_off_date": "2026-12-10", "payment_url": null},
             "message": "El cliente tiene un saldo pendiente de 130000.", "meta": null})),
         (status = 422, description = "`service_id` is not a positive integer", body = shared::envelope::Envelope)))]
-#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
-async fn get_balance(
-    State(state): State<BillingState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    Path(service_id): Path<ServiceId>,
-) -> Result<Reply, ApiError> {
-    let service_id = service_id.get();
-    if !state.app.proofs.allows(&caller, &headers, service_id) {
-        return Ok(proof_required());
-    }
+#[tracing::instrument(skip_all, fields(service_id = verified.service_id.get()))]
+async fn get_balance(State(state): State<BillingState>, verified: VerifiedService) -> Result<Reply, ApiError> {
+    let service_id = verified.service_id.get();
     let settings = state.balance_settings();
     Ok(match balance::balance(&state.app.wisphub, &state.balances, &settings, service_id).await? {
         BalanceOutcome::UnknownClient => Reply::client_not_found(),
@@ -156,7 +174,7 @@ async fn get_balance(
 #[tracing::instrument(skip_all)]
 async fn list_payment_methods(State(state): State<BillingState>) -> Result<Reply, ApiError> {
     let methods = state.methods.all(&state.app.wisphub).await?;
-    let payment_url = state.app.config.payment_portal_url.clone();
+    let payment_url = state.app.config.billing.payment_portal_url.clone();
     if methods.is_empty() && payment_url.is_none() {
         return Ok(Reply::info(Action::PaymentMethodsNotFound, "No hay medios de pago registrados."));
     }
@@ -209,21 +227,17 @@ impl PromiseBody {
             or Idempotency-Key", body = shared::envelope::Envelope),
         (status = 503, description = "WispHub did not answer: the promise counts as made (a retry answers \
             `payment_promise_exists`); see Retry-After", body = shared::envelope::Envelope)))]
-#[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
+#[tracing::instrument(skip_all, fields(service_id = verified.service_id.get()))]
 async fn create_payment_promise(
     State(state): State<BillingState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    Path(service_id): Path<ServiceId>,
+    verified: VerifiedService,
     key: Result<Option<IdempotencyKey>, ApiError>,
     Json(body): Json<PromiseBody>,
 ) -> Result<Response, ApiError> {
+    let VerifiedService { service_id, caller } = verified;
     let service_id = service_id.get();
     let (promise_date, comment) = body.validate()?;
     let key = key?;
-    if !state.app.proofs.allows(&caller, &headers, service_id) {
-        return Ok(proof_required().into_response());
-    }
     let Some(key) = key else {
         return Ok(state.promise(service_id, promise_date, &comment).await?.into_response());
     };
@@ -240,7 +254,7 @@ async fn create_payment_promise(
 }
 
 impl BillingState {
-    /// The promise rules in their order (API.md §11.2), each answered as its reply.
+    /// The promise rules in their order (docs/api.md §11.2), each answered as its reply.
     async fn promise(&self, service_id: i64, promise_date: NaiveDate, comment: &str) -> Result<Reply, ApiError> {
         let settings = self.promise_settings();
         if let Err(max_date) = promise::date_window(&settings, promise_date) {

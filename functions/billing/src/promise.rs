@@ -12,7 +12,7 @@ use serde_json::json;
 use shared::ApiError;
 use shared::clock::now_secs;
 use shared::error::Write;
-use shared::store::{Store, StoreError, keys};
+use shared::store::{Store, StoreError};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub, refusal_reason};
 
 /// Tries of read-check-write before the store is called too contended (503).
@@ -122,7 +122,7 @@ async fn reserve(
     today: NaiveDate,
     kept: &KeptPromise,
 ) -> Result<Option<PromiseOutcome>, ApiError> {
-    let key = keys::payment_promises(service_id);
+    let key = book_key(service_id);
     let window_secs = u64::from(settings.window_days) * 24 * 60 * 60;
     for _ in 0..BOOK_TRIES {
         let item = store.get(&key).await?;
@@ -157,7 +157,7 @@ async fn reserve(
 /// Takes back a promise WispHub certainly did not make. A failure here only leaves it counted
 /// until the window passes, which errs on the side of never promising twice.
 async fn unreserve(store: &dyn Store, service_id: i64, kept: &KeptPromise) {
-    let key = keys::payment_promises(service_id);
+    let key = book_key(service_id);
     for _ in 0..BOOK_TRIES {
         let Ok(Some(item)) = store.get(&key).await else { return };
         let Ok(mut book) = serde_json::from_str::<Book>(&item.value) else { return };
@@ -172,6 +172,11 @@ async fn unreserve(store: &dyn Store, service_id: i64, kept: &KeptPromise) {
             Ok(()) => return,
         }
     }
+}
+
+/// The store key of a service's promise book.
+fn book_key(service_id: i64) -> String {
+    format!("PROMISES#{service_id}")
 }
 
 #[cfg(test)]

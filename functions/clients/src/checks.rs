@@ -4,7 +4,7 @@
 use shared::ApiError;
 use shared::clock::now_secs;
 use shared::ids::ServiceId;
-use shared::store::{Store, StoreError, keys};
+use shared::store::{Store, StoreError};
 use shared::wisphub::WispHub;
 
 use crate::client::Client;
@@ -15,7 +15,7 @@ use crate::identity::{Claim, Field, MIN_FIELDS, PlanPrices, distinct_people, ful
 const MAX_FAILED_VERIFICATIONS: u64 = 5;
 const VERIFY_WINDOW_SECS: u64 = 15 * 60;
 
-/// What resolving a claim found (API.md §4.1).
+/// What resolving a claim found (docs/api.md §4.1).
 #[derive(Debug, PartialEq)]
 pub enum Resolution {
     /// Fewer than 3 fields given; nothing was looked up.
@@ -32,7 +32,7 @@ pub enum Resolution {
     Ambiguous,
 }
 
-/// What verifying a claim against one service found (API.md §4.2).
+/// What verifying a claim against one service found (docs/api.md §4.2).
 #[derive(Debug, PartialEq)]
 pub enum Verification {
     /// Fewer than 3 fields given; nothing was looked up.
@@ -84,7 +84,7 @@ pub async fn verify(
         return Ok(Verification::TooFewFields);
     }
     let service_id = service_id.get();
-    if let Some(lockout) = store.get(&keys::verify_lockout(service_id)).await? {
+    if let Some(lockout) = store.get(&lockout_key(service_id)).await? {
         return Ok(Verification::LockedOut { retry_after_secs: lockout.expires_at.saturating_sub(now_secs()) });
     }
     let Some(record) = wisphub.client_by_service_id(service_id).await? else {
@@ -97,15 +97,25 @@ pub async fn verify(
     if matched.len() == fields.len() {
         return Ok(Verification::Verified { matched });
     }
-    let failures = store.increment(&keys::verify_attempts(service_id), now_secs() + VERIFY_WINDOW_SECS).await?;
+    let failures = store.increment(&attempts_key(service_id), now_secs() + VERIFY_WINDOW_SECS).await?;
     if failures >= MAX_FAILED_VERIFICATIONS {
         tracing::warn!(service_id, "verification locked after repeated failures");
-        match store.put_if_absent(&keys::verify_lockout(service_id), "locked", now_secs() + VERIFY_WINDOW_SECS).await {
+        match store.put_if_absent(&lockout_key(service_id), "locked", now_secs() + VERIFY_WINDOW_SECS).await {
             Ok(()) | Err(StoreError::ConditionFailed) => {}
             Err(e) => return Err(e.into()),
         }
     }
     Ok(Verification::Mismatch { matched })
+}
+
+/// The store key counting failed verifications of a service.
+fn attempts_key(service_id: i64) -> String {
+    format!("ATTEMPT#verify#{service_id}")
+}
+
+/// The store key of a service locked out of verification after too many failures.
+fn lockout_key(service_id: i64) -> String {
+    format!("LOCKOUT#verify#{service_id}")
 }
 
 #[cfg(test)]

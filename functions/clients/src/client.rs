@@ -1,4 +1,4 @@
-//! The client object of API.md §4 (defined in `shared`: the directory snapshot holds it too) and
+//! The client object of docs/api.md §4 (defined in `shared`: the directory snapshot holds it too) and
 //! its OpenAPI example.
 
 pub use shared::directory::Client;

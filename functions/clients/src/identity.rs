@@ -1,4 +1,4 @@
-//! Who is this person (resolve) and are they who they claim (verify): API.md §4.1 and §4.2.
+//! Who is this person (resolve) and are they who they claim (verify): docs/api.md §4.1 and §4.2.
 //! Answers only ever say which fields matched, never a stored value.
 
 use std::collections::{BTreeSet, HashMap};

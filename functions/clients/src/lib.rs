@@ -13,7 +13,9 @@ mod testing;
 mod text;
 
 use axum::Router;
+use shared::function::{Entry, Function, Http, Probe, Secret};
 use shared::openapi::Guard;
+use shared::store::StoreVerb;
 use shared::{AppState, Scope};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -49,8 +51,35 @@ fn api(guard: &Guard) -> OpenApiRouter<ClientsState> {
         .merge(guard.require(Scope::ClientsWrite, write))
 }
 
+/// This function as the doors and the template test see it (`registry` lists it).
+pub const FUNCTION: Function = Function {
+    name: "clients",
+    entry: Entry::Http(Http {
+        router,
+        openapi,
+        scopes: &[Scope::ClientsList, Scope::ClientsRead, Scope::ClientsWrite],
+        undocumented: &[],
+        probe: Probe {
+            method: "GET",
+            path: "/api/v1/clients/by-service-id/1",
+            form: None,
+            status: 401,
+            action: "error",
+        },
+    }),
+    table: &[
+        StoreVerb::Get,
+        StoreVerb::GetMany,
+        StoreVerb::PutIfAbsent,
+        StoreVerb::UpdateIfVersion,
+        StoreVerb::DeleteIfValue,
+        StoreVerb::Increment,
+    ],
+    secrets: &[Secret::JwtSecret, Secret::WispHubKey],
+};
+
 pub fn router(state: AppState) -> Router {
-    let guard = Guard::Tokens(state.tokens.clone());
+    let guard = Guard::serving(&state);
     let clients = ClientsState { directory: Directory::new(&state), app: state };
     Router::from(api(&guard)).with_state(clients)
 }

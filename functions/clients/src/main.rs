@@ -1,6 +1,4 @@
-use shared::config::Need;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::startup::run_function(&[Need::WispHubKey, Need::Table], clients::router).await
+    shared::startup::run(&clients::FUNCTION).await
 }

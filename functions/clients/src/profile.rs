@@ -1,4 +1,4 @@
-//! Updating a client's document and phone (API.md §4.3). WispHub answers 200 to writes it does not
+//! Updating a client's document and phone (docs/api.md §4.3). WispHub answers 200 to writes it does not
 //! keep, so success is only claimed after reading the profile back.
 
 use axum::http::Method;

@@ -1,6 +1,5 @@
 //! The HTTP face of the clients function: extract, call the domain, answer.
 
-use axum::Extension;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
@@ -179,7 +178,7 @@ pub async fn get_client_by_service_id(
 #[tracing::instrument(skip_all)]
 pub async fn resolve_client(
     State(state): State<ClientsState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {
     let claim = Claim::parse(claim)?;
@@ -192,7 +191,7 @@ pub async fn resolve_client(
             Reply::failure(Action::ClientNotFound, "Ningún cliente coincide con todos los datos proporcionados.")
         }
         Resolution::Identified { client, service_ids, snapshot_age_secs } => {
-            // The proof a bot shows to the money routes (API.md §10), for the service identified.
+            // The proof a bot shows to the money routes (docs/api.md §10), for the service identified.
             let proof = state.app.proofs.issue(&caller.subject, client.service_id)?;
             Reply::success(Action::ClientVerified, client)
                 .with_message("Cliente identificado y verificado exitosamente.")
@@ -222,7 +221,7 @@ pub async fn resolve_client(
 #[tracing::instrument(skip_all, fields(service_id = service_id.get()))]
 pub async fn verify_client(
     State(state): State<ClientsState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     Path(service_id): Path<ServiceId>,
     Json(claim): Json<IdentityClaim>,
 ) -> Result<Reply, ApiError> {

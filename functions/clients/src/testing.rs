@@ -23,7 +23,8 @@ pub async fn ports(sandbox: SandboxConfig) -> Ports {
         ("WISPHUB_API_KEY", sandbox.api_key().to_owned()),
     ];
     let lookup = |name: &str| settings.iter().find(|(n, _)| *n == name).map(|(_, value)| value.clone());
-    let app = AppState::new(Config::from_lookup(lookup).expect("test configuration"), Arc::new(MemoryStore::new()));
+    let app = AppState::new(Config::from_lookup(lookup).expect("test configuration"), Arc::new(MemoryStore::new()))
+        .expect("test state");
     let directory = Directory::new(&app);
     Ports { sandbox, app, directory }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use shared::extract::Path;
+use shared::function::{Entry, Function, Http, Probe, Secret};
 use shared::ids::PlanId;
 use shared::openapi::Guard;
 use shared::{Action, ApiError, AppState, Reply, Scope};
@@ -32,8 +33,22 @@ fn api(guard: &Guard) -> OpenApiRouter<PlansState> {
     OpenApiRouter::with_openapi(PlansApi::openapi()).merge(guard.require(Scope::PlansRead, routes))
 }
 
+/// This function as the doors and the template test see it (`registry` lists it).
+pub const FUNCTION: Function = Function {
+    name: "internet-plans",
+    entry: Entry::Http(Http {
+        router,
+        openapi,
+        scopes: &[Scope::PlansRead],
+        undocumented: &[],
+        probe: Probe { method: "GET", path: "/api/v1/internet-plans", form: None, status: 401, action: "error" },
+    }),
+    table: &[],
+    secrets: &[Secret::JwtSecret, Secret::WispHubKey],
+};
+
 pub fn router(state: AppState) -> Router {
-    let guard = Guard::Tokens(state.tokens.clone());
+    let guard = Guard::serving(&state);
     Router::from(api(&guard)).with_state(PlansState { app: state, plans: Arc::new(Plans::new()) })
 }
 

@@ -1,6 +1,4 @@
-use shared::config::Need;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::startup::run_function(&[Need::WispHubKey], internet_plans::router).await
+    shared::startup::run(&internet_plans::FUNCTION).await
 }

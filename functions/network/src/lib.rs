@@ -1,4 +1,4 @@
-//! Network diagnostics (API.md §6): start a ping of a customer's link through WispHub, then poll
+//! Network diagnostics (docs/api.md §6): start a ping of a customer's link through WispHub, then poll
 //! the task until it carries a verdict.
 
 mod outage;
@@ -12,9 +12,11 @@ use axum::extract::{FromRequest, Request, State};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::extract::{MediaType, Path, body_rejection, parse_json};
+use shared::function::{Entry, Function, Http, Probe, Secret};
 use shared::ids::{ServiceId, TaskId, TaskRef};
 use shared::openapi::Guard;
 use shared::outage::{Outage, OutageReport, OutageScope};
+use shared::store::StoreVerb;
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -39,8 +41,34 @@ fn api(guard: &Guard) -> OpenApiRouter<AppState> {
         .merge(guard.require(Scope::NetworkRead, read))
 }
 
+/// This function as the doors and the template test see it (`registry` lists it).
+pub const FUNCTION: Function = Function {
+    name: "network",
+    entry: Entry::Http(Http {
+        router,
+        openapi,
+        scopes: &[Scope::NetworkPing, Scope::NetworkRead],
+        undocumented: &[],
+        probe: Probe {
+            method: "GET",
+            path: "/api/v1/ping/3f2b8a6e-0000-4000-8000-000000000000",
+            form: None,
+            status: 401,
+            action: "error",
+        },
+    }),
+    table: &[
+        StoreVerb::Get,
+        StoreVerb::PutIfAbsent,
+        StoreVerb::UpdateIfVersion,
+        StoreVerb::Delete,
+        StoreVerb::DeleteIfValue,
+    ],
+    secrets: &[Secret::JwtSecret, Secret::WispHubKey],
+};
+
 pub fn router(state: AppState) -> Router {
-    Router::from(api(&Guard::Tokens(state.tokens.clone()))).with_state(state)
+    Router::from(api(&Guard::serving(&state))).with_state(state)
 }
 
 /// The OpenAPI document of this function's routes.

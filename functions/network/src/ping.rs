@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::rtt::duration_ms;
 
-/// At or above this share of replies received, the link is stable (API.md §6).
+/// At or above this share of replies received, the link is stable (docs/api.md §6).
 const STABLE_RATIO: f64 = 0.8;
 /// Router messages are quoted to the caller; a runaway one is cut here.
 const MAX_MESSAGE_CHARS: usize = 200;

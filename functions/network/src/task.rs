@@ -10,12 +10,12 @@ use shared::ApiError;
 use shared::clock::{now_millis, now_secs};
 use shared::outage::Outage;
 use shared::store::claim::{self, Claimed};
-use shared::store::{Item, Store, StoreError, keys};
+use shared::store::{Item, Store, StoreError};
 use shared::wisphub::{Payload, Route, UpstreamError, WispHub};
 
 use crate::ping::{self, TaskState, Verdict};
 
-/// A ping younger than this is handed back instead of starting another (API.md §6).
+/// A ping younger than this is handed back instead of starting another (docs/api.md §6).
 const CLAIM_SECS: u64 = 60;
 /// Task records expire a day after creation.
 const TASK_SECS: u64 = 24 * 60 * 60;
@@ -98,7 +98,7 @@ pub async fn start(
 
 /// Takes the service's running-ping claim for `task_id`, or names the task holding it.
 async fn claim_running_ping(store: &dyn Store, service_id: i64, task_id: &str) -> Result<Option<String>, StoreError> {
-    match claim::claim(store, &keys::running_ping(service_id), task_id, now_secs() + CLAIM_SECS).await? {
+    match claim::claim(store, &running_ping_key(service_id), task_id, now_secs() + CLAIM_SECS).await? {
         Claimed::Taken => Ok(None),
         Claimed::HeldBy(holder) => Ok(Some(holder.value)),
         Claimed::Contended => Err(StoreError::Unavailable("running ping claim: too much contention".into())),
@@ -121,7 +121,7 @@ async fn launch(
     task_id: &str,
     check_every: Duration,
 ) -> Result<Started, ApiError> {
-    let key = keys::ping_task(task_id);
+    let key = ping_task_key(task_id);
     let mut record = TaskRecord {
         wisphub_task_id: None,
         service_id,
@@ -160,8 +160,8 @@ fn upstream_task_id(body: &Value) -> Option<String> {
 /// Drops a task that never started, and its claim (taken moments ago, so still ours).
 async fn forget(store: &dyn Store, service_id: i64, task_id: &str) {
     let dropped = [
-        store.delete(&keys::ping_task(task_id)).await,
-        claim::release(store, &keys::running_ping(service_id), task_id).await,
+        store.delete(&ping_task_key(task_id)).await,
+        claim::release(store, &running_ping_key(service_id), task_id).await,
     ];
     for e in dropped.into_iter().filter_map(Result::err) {
         tracing::warn!(error = %e, "could not drop an unstarted ping task; it expires by itself");
@@ -176,7 +176,7 @@ pub async fn poll(
     task_id: &str,
     check_every: Duration,
 ) -> Result<Progress, ApiError> {
-    let key = keys::ping_task(task_id);
+    let key = ping_task_key(task_id);
     let Some((item, record)) = load(store, &key).await? else { return Ok(Progress::NotFound) };
     if let Some(verdict) = record.verdict {
         return Ok(Progress::Done(verdict, record.outage));
@@ -235,7 +235,16 @@ async fn keep(store: &dyn Store, key: &str, item: &Item, record: TaskRecord) -> 
 
 /// Frees the service for a new ping, unless the claim already belongs to a newer task.
 async fn release(store: &dyn Store, service_id: i64, task_id: &str) {
-    if let Err(e) = claim::release(store, &keys::running_ping(service_id), task_id).await {
+    if let Err(e) = claim::release(store, &running_ping_key(service_id), task_id).await {
         tracing::warn!(error = %e, "could not free the running-ping claim; it expires by itself");
     }
+}
+/// The store key of a ping task, under our own task id.
+fn ping_task_key(task_id: &str) -> String {
+    format!("PING#{task_id}")
+}
+
+/// The store key of the claim on the one running ping of a service.
+fn running_ping_key(service_id: i64) -> String {
+    format!("PINGSVC#{service_id}")
 }

@@ -11,6 +11,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
+use shared::function::{Entry, Function, Http, Probe, Secret};
 use shared::{Action, AppState, Reply};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -39,6 +40,20 @@ fn api() -> OpenApiRouter<AppState> {
         .route("/docs", get(swagger_ui))
         .route("/redoc", get(redoc))
 }
+
+/// This function as the doors and the template test see it (`registry` lists it).
+pub const FUNCTION: Function = Function {
+    name: "system",
+    entry: Entry::Http(Http {
+        router,
+        openapi,
+        scopes: &[],
+        undocumented: &["/openapi.json", "/docs", "/redoc"],
+        probe: Probe { method: "GET", path: "/health", form: None, status: 200, action: "health_ok" },
+    }),
+    table: &[],
+    secrets: &[Secret::JwtSecret],
+};
 
 pub fn router(state: AppState) -> Router {
     Router::from(api()).with_state(state)

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::startup::run_function(&[], system::router).await
+    shared::startup::run(&system::FUNCTION).await
 }

@@ -1,5 +1,5 @@
-//! "¿Cómo va mi reporte?": a service's open tickets, newest first, the latest few with the reply
-//! text that only their detail carries.
+//! "¿Cómo va mi reporte?": a service's open tickets, newest first by `fecha_creacion`, the latest
+//! few with the reply text that only their detail carries.
 
 use chrono::DateTime;
 use futures::future::join_all;
@@ -40,6 +40,7 @@ pub async fn open_tickets_of_service(
         return Ok(ServiceTickets::UnknownClient);
     }
     let mut tickets = tickets;
+    // By creation date, not id: tickets migrated from another system keep ids that do not follow dates.
     tickets.sort_by_key(|t| std::cmp::Reverse((created_at(t), t.id_ticket)));
     let newest = tickets.iter().take(WITH_ANSWERS).map(|t| detail(wisphub, t.id_ticket));
     let details = join_all(newest).await;
@@ -95,6 +96,7 @@ mod tests {
             tickets.iter().map(|t| (t.created_at.clone(), t.ticket_id)).collect();
         by_date.sort_by(|a, b| b.cmp(a));
         assert_eq!(ids, by_date.into_iter().map(|(_, id)| id).collect::<Vec<_>>(), "newest first");
+        assert_eq!(ids.first(), Some(&wisphub_sandbox::MIGRATED_TICKET_ID), "by creation date, not by id");
         assert_eq!(none, ServiceTickets::Open { tickets: vec![], answers_complete: true });
         assert_eq!(unknown, ServiceTickets::UnknownClient);
     }

@@ -162,7 +162,7 @@ pub async fn create_ticket(
     let priority = subjects.priorities.priority(&subject);
     // Everyone behind a flagged device is down: one more connectivity ticket sends a technician
     // to a house that is fine. Checked before the zone count, which it makes pointless.
-    if config.outage_blocks_tickets
+    if config.tickets.outage_blocks
         && priority.is_connectivity()
         && let Some(outage) = Outage::of(&client)
     {
@@ -182,8 +182,8 @@ async fn create_within_limit(
     zone_id: i64,
     form: Vec<(&'static str, String)>,
 ) -> Result<Creation, ApiError> {
-    let open = zone::open_tickets_in_zone(wisphub, &config.active_ticket_states, zone_id).await?;
-    let max = config.max_active_tickets_per_zone;
+    let open = zone::open_tickets_in_zone(wisphub, &config.tickets.active_states, zone_id).await?;
+    let max = config.tickets.max_active_per_zone;
     if open >= max {
         return Ok(Creation::ZoneFull { open, max });
     }
@@ -196,13 +196,13 @@ async fn create_within_limit(
     }
 }
 
-/// The multipart fields of WISPHUB.md §3: `asunto` and `asuntos_default` must agree, codes not labels.
+/// The multipart fields of docs/wisphub.md §3: `asunto` and `asuntos_default` must agree, codes not labels.
 fn form(config: &Config, new: &NewTicket, subject: &str, priority: u8) -> Vec<(&'static str, String)> {
     let (start, end) = ticket_window(
         Utc::now(),
-        config.ticket_timezone,
-        config.ticket_resolution_business_days,
-        &config.ticket_holidays,
+        config.tenant_timezone,
+        config.tickets.resolution_business_days,
+        &config.tickets.holidays,
     );
     vec![
         ("servicio", new.service_id.to_string()),

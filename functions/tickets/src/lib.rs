@@ -14,16 +14,18 @@ mod zone;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Router};
 use serde_json::json;
 use shared::auth::Caller;
 use shared::extract::{Json, Path};
+use shared::function::{Entry, Function, Http, Probe, Secret};
 use shared::idempotency::{self, Begin};
 use shared::ids::{IdempotencyKey, ServiceId, TicketId, ZoneId};
 use shared::openapi::Guard;
 use shared::outage::OutageReport;
+use shared::store::StoreVerb;
 use shared::wisphub::{Route, UpstreamError};
 use shared::{Action, ApiError, AppState, Reply, Scope};
 use utoipa::OpenApi;
@@ -64,9 +66,23 @@ fn api(guard: &Guard) -> OpenApiRouter<TicketsState> {
         .merge(guard.require(Scope::TicketsWrite, write))
 }
 
+/// This function as the doors and the template test see it (`registry` lists it).
+pub const FUNCTION: Function = Function {
+    name: "tickets",
+    entry: Entry::Http(Http {
+        router,
+        openapi,
+        scopes: &[Scope::TicketsRead, Scope::TicketsWrite],
+        undocumented: &[],
+        probe: Probe { method: "GET", path: "/api/v1/tickets/subjects", form: None, status: 401, action: "error" },
+    }),
+    table: &[StoreVerb::Get, StoreVerb::PutIfAbsent, StoreVerb::UpdateIfVersion, StoreVerb::DeleteIfValue],
+    secrets: &[Secret::JwtSecret, Secret::WispHubKey],
+};
+
 pub fn router(state: AppState) -> Router {
-    let guard = Guard::Tokens(state.tokens.clone());
-    let priorities = PriorityMap::new(state.config.ticket_priorities.as_ref());
+    let guard = Guard::serving(&state);
+    let priorities = PriorityMap::new(state.config.tickets.priorities.as_ref());
     let tickets = TicketsState { app: state, subjects: Arc::new(Subjects::new(priorities)) };
     Router::from(api(&guard)).with_state(tickets)
 }
@@ -120,12 +136,12 @@ async fn list_ticket_subjects(State(state): State<TicketsState>) -> Reply {
 #[tracing::instrument(skip_all)]
 async fn create_ticket(
     State(state): State<TicketsState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     key: Result<Option<IdempotencyKey>, ApiError>,
     Json(body): Json<CreateTicketBody>,
 ) -> Result<Response, ApiError> {
     // The body's problems are named before the header's.
-    let new = body.validate(state.app.config.default_technician_id)?;
+    let new = body.validate(state.app.config.tickets.default_technician_id)?;
     let Some(key) = key? else {
         return Ok(creation_reply(state.create(new).await?).into_response());
     };
@@ -136,7 +152,7 @@ async fn create_ticket(
         Begin::Started(claim) => (claim, state.create(new).await),
         Begin::Recover(claim, earlier) => {
             // The earlier POST may have created the ticket: answer with it rather than make a second.
-            let timezone = state.app.config.ticket_timezone;
+            let timezone = state.app.config.tenant_timezone;
             let outcome = match recover::find_created(&state.app.wisphub, timezone, &earlier).await {
                 Ok(Some(found)) => Ok(Creation::Created(Some(found))),
                 Ok(None) => state.create(new).await,
@@ -218,7 +234,7 @@ async fn list_tickets_by_service(
     State(state): State<TicketsState>,
     Path(service_id): Path<ServiceId>,
 ) -> Result<Reply, ApiError> {
-    let states = &state.app.config.active_ticket_states;
+    let states = &state.app.config.tickets.active_states;
     Ok(match by_service::open_tickets_of_service(&state.app.wisphub, states, service_id).await? {
         ServiceTickets::UnknownClient => Reply::client_not_found(),
         ServiceTickets::Open { tickets, .. } if tickets.is_empty() => {
@@ -247,8 +263,8 @@ async fn list_tickets_by_service(
 #[tracing::instrument(skip_all, fields(zone_id = zone_id.get()))]
 async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<ZoneId>) -> Result<Reply, ApiError> {
     let config = &state.app.config;
-    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.active_ticket_states, zone_id.get()).await?;
-    Ok(Reply::success(Action::TicketFound, ZoneLoad::new(open, config.max_active_tickets_per_zone)))
+    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.tickets.active_states, zone_id.get()).await?;
+    Ok(Reply::success(Action::TicketFound, ZoneLoad::new(open, config.tickets.max_active_per_zone)))
 }
 
 #[cfg(test)]
@@ -268,6 +284,6 @@ mod tests {
             (name == "JWT_SECRET").then(|| "0123456789abcdef0123456789abcdef".to_owned())
         })
         .expect("minimal configuration");
-        let _ = router(AppState::new(config, Arc::new(shared::store::MemoryStore::new())));
+        let _ = router(AppState::new(config, Arc::new(shared::store::MemoryStore::new())).unwrap());
     }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use shared::wisphub::model::{Named, int, lenient, required_int, text};
 use utoipa::ToSchema;
 
-/// WispHub's ticket states by code, as its lists show them (WISPHUB.md §3).
+/// WispHub's ticket states by code, as its lists show them (docs/wisphub.md §3).
 const STATE_LABELS: [(u8, &str); 4] = [(1, "Nuevo"), (2, "En Progreso"), (3, "Resuelto"), (4, "Cerrado")];
 
 /// The label WispHub reads back for a state code; `None` for a code this API does not know.
@@ -88,7 +88,7 @@ impl TicketRecord {
     }
 }
 
-/// A ticket as this API shows it (API.md §5); every key always present.
+/// A ticket as this API shows it (docs/api.md §5); every key always present.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Ticket {
     pub ticket_id: i64,

@@ -94,7 +94,7 @@ mod tests {
     async fn the_ticket_of_a_lost_answer_is_found_and_no_other() {
         let ports = ports().await;
         let app = &ports.app;
-        let timezone = app.config.ticket_timezone;
+        let timezone = app.config.tenant_timezone;
         let started = Utc::now().timestamp() - 5;
         let description = "Sin señal desde la tormenta.";
         let body = serde_json::json!({"service_id": 1004, "subject": "Internet Lento", "description": description});

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 const TTL: Duration = Duration::from_secs(15 * 60);
 
-/// WISPHUB.md §3's default map (one Colombian ISP's catalogue), used when `TICKET_PRIORITIES` is unset.
+/// docs/wisphub.md §3's default map (one Colombian ISP's catalogue), used when `TICKET_PRIORITIES` is unset.
 const DEFAULT_PRIORITIES: [(&str, u8); 31] = [
     ("Cambio de Contraseña en Router Wifi", 1),
     ("Cambio de Domicilio", 1),

@@ -24,7 +24,8 @@ pub async fn ports() -> Ports {
         ("WISPHUB_API_KEY", sandbox.api_key().to_owned()),
     ];
     let lookup = |name: &str| settings.iter().find(|(n, _)| *n == name).map(|(_, value)| value.clone());
-    let app = AppState::new(Config::from_lookup(lookup).expect("test configuration"), Arc::new(MemoryStore::new()));
+    let app = AppState::new(Config::from_lookup(lookup).expect("test configuration"), Arc::new(MemoryStore::new()))
+        .expect("test state");
     Ports { sandbox, app, subjects: Subjects::new(PriorityMap::new(None)) }
 }
 

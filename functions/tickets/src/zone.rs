@@ -9,7 +9,7 @@ use futures::future::try_join_all;
 use serde::Serialize;
 use shared::budget;
 use shared::clock::now_secs;
-use shared::store::{Store, StoreError, claim, keys};
+use shared::store::{Store, StoreError, claim};
 use shared::wisphub::{Route, UpstreamError, WispHub};
 use utoipa::ToSchema;
 
@@ -59,7 +59,7 @@ pub async fn open_tickets_in_zone(wisphub: &WispHub, states: &[u8], zone: i64) -
 /// Takes the zone's lock, waiting in short jittered steps while another request holds it.
 /// Gives up (503, retry shortly) when what is left of the budget could not fit the critical section.
 pub async fn lock_zone(store: &Arc<dyn Store>, zone: i64, request_budget: Duration) -> Result<Held, StoreError> {
-    let key = keys::zone_lock(zone);
+    let key = lock_key(zone);
     let lease_secs = budget::lease(request_budget).as_secs();
     let owner = uuid::Uuid::new_v4().to_string();
     loop {
@@ -72,6 +72,11 @@ pub async fn lock_zone(store: &Arc<dyn Store>, zone: i64, request_budget: Durati
         }
         tokio::time::sleep(pause).await;
     }
+}
+
+/// The store key of the lock serialising ticket creation in a zone.
+fn lock_key(zone_id: i64) -> String {
+    format!("ZONELOCK#{zone_id}")
 }
 
 #[cfg(test)]
@@ -102,6 +107,6 @@ mod tests {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         drop(lock_zone(&store, 5, Duration::from_secs(3)).await.expect("free lock"));
         tokio::task::yield_now().await;
-        assert!(store.get(&keys::zone_lock(5)).await.expect("store").is_none());
+        assert!(store.get(&lock_key(5)).await.expect("store").is_none());
     }
 }

@@ -1,20 +1,22 @@
 //! Typed configuration, read once from the environment (SAM sets it; `wisphub-local` adds `.env`).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::api_keys::ApiKey;
+use crate::function::{Function, Secret};
 use crate::users::{ApiUser, Scope};
 
+mod groups;
 mod vars;
 
+pub use groups::{BillingSettings, TicketSettings};
 use vars::{Vars, invalid, split};
 
-/// The default CORS origins of API.md §8: local front-ends and the chatbot on both loopback names.
+/// The default CORS origins of docs/api.md §8: local front-ends and the chatbot on both loopback names.
 pub const DEFAULT_CORS_ORIGINS: &[&str] = &[
     "http://localhost",
     "http://localhost:3000",
@@ -40,9 +42,12 @@ pub enum ConfigError {
     /// `name` is set but cannot be used, for `reason`.
     #[error("configuration error: {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    /// A part the process needs could not be built (`what`), for `reason`.
+    #[error("start-up error: cannot build {what}: {reason}")]
+    Unbuildable { what: &'static str, reason: String },
 }
 
-/// Every setting of API.md §9, parsed. Secrets are `SecretString`, so `Debug` never shows them.
+/// Every setting of docs/api.md §9, parsed. Secrets are `SecretString`, so `Debug` never shows them.
 /// Each field is the variable of its name in capitals, a duration's with its unit (`_MS`, `_MINUTES`).
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -66,30 +71,19 @@ pub struct Config {
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub api_users: Vec<ApiUser>,
+    /// `API_KEYS`: digests of the keys bots send in `X-API-Key` (docs/api.md §13).
+    pub api_keys: Vec<ApiKey>,
     pub login_max_failures: u64,
     pub login_window: Duration,
-    pub max_active_tickets_per_zone: u32,
-    pub active_ticket_states: Vec<u8>,
-    pub default_technician_id: Option<i64>,
-    pub ticket_timezone: Tz,
-    pub ticket_resolution_business_days: u32,
-    pub ticket_holidays: Vec<NaiveDate>,
-    pub ticket_priorities: Option<HashMap<String, u8>>,
-    /// Whether a high or very high priority ticket is refused while the client's router or sector
-    /// has a general fault (everyone behind it is affected; one ticket per customer helps nobody).
-    pub outage_blocks_tickets: bool,
-    /// How long a verification proof (API.md §10) stays valid.
+    /// The tenant's time zone: ticket dates, promise and payment dates, "today" (`TENANT_TIMEZONE`,
+    /// or its first name `TICKET_TIMEZONE`).
+    pub tenant_timezone: Tz,
+    /// The tickets function's settings.
+    pub tickets: TicketSettings,
+    /// How long a verification proof (docs/api.md §10) stays valid.
     pub verification_ttl: Duration,
-    /// How far back pending invoices are looked for.
-    pub billing_lookback_months: u32,
-    /// Where customers pay online, told with balances and payment methods.
-    pub payment_portal_url: Option<String>,
-    /// Payment promises: latest date (days from today), how many per window, the window, and
-    /// whether WispHub reconnects a suspended service until the date.
-    pub payment_promise_max_days: u32,
-    pub payment_promise_limit: u32,
-    pub payment_promise_window_days: u32,
-    pub payment_promise_reactivate: bool,
+    /// The billing function's settings.
+    pub billing: BillingSettings,
     pub default_country_code: String,
     pub cors_origins: Vec<String>,
     pub table_name: Option<String>,
@@ -97,15 +91,11 @@ pub struct Config {
     pub docs_asset_url: String,
 }
 
-/// A value the current program cannot start without, beyond what every program needs.
-#[derive(Debug, Clone, Copy)]
-pub enum Need {
-    /// `API_USERS` or the `API_USERNAME` + `API_PASSWORD_HASH` pair (the token route).
-    ApiUsers,
-    /// `WISPHUB_API_KEY` (every function that calls WispHub).
-    WispHubKey,
-    /// `TABLE_NAME` (every function that keeps state across instances).
-    Table,
+#[derive(Deserialize)]
+struct ApiKeyEntry {
+    name: String,
+    sha256: String,
+    scopes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +114,8 @@ impl Config {
         if jwt_secret.len() < 32 {
             return Err(invalid("JWT_SECRET", "must be at least 32 characters"));
         }
+        let users = api_users(&vars)?;
+        let keys = api_keys(&vars, &users)?;
         Ok(Config {
             host: vars.or("HOST", "127.0.0.1"),
             port: vars.parsed("PORT", 8000)?,
@@ -140,24 +132,14 @@ impl Config {
             jwt_ttl_minutes: vars.parsed("JWT_TTL_MINUTES", 60)?,
             jwt_issuer: vars.or("JWT_ISSUER", "wisphub-api"),
             jwt_audience: vars.or("JWT_AUDIENCE", "wisphub-api"),
-            api_users: api_users(&vars)?,
+            api_users: users,
+            api_keys: keys,
             login_max_failures: vars.parsed("LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(60 * vars.parsed::<u64>("LOGIN_WINDOW_MINUTES", 15)?),
-            max_active_tickets_per_zone: vars.parsed("MAX_ACTIVE_TICKETS_PER_ZONE", 3)?,
-            active_ticket_states: vars.list("ACTIVE_TICKET_STATES", "1,2")?,
-            default_technician_id: vars.optional("DEFAULT_TECHNICIAN_ID")?,
-            ticket_timezone: vars.parsed("TICKET_TIMEZONE", Tz::America__Bogota)?,
-            ticket_resolution_business_days: vars.parsed("TICKET_RESOLUTION_BUSINESS_DAYS", 3)?,
-            ticket_holidays: vars.list("TICKET_HOLIDAYS", "")?,
-            ticket_priorities: ticket_priorities(&vars)?,
-            outage_blocks_tickets: vars.parsed("OUTAGE_BLOCKS_TICKETS", true)?,
+            tenant_timezone: tenant_timezone(&vars)?,
+            tickets: TicketSettings::read(&vars)?,
             verification_ttl: Duration::from_secs(60 * vars.parsed::<u64>("VERIFICATION_TTL_MINUTES", 15)?.max(1)),
-            billing_lookback_months: vars.parsed::<u32>("BILLING_LOOKBACK_MONTHS", 12)?.clamp(1, 60),
-            payment_portal_url: get("PAYMENT_PORTAL_URL"),
-            payment_promise_max_days: vars.parsed::<u32>("PAYMENT_PROMISE_MAX_DAYS", 5)?.max(1),
-            payment_promise_limit: vars.parsed::<u32>("PAYMENT_PROMISE_LIMIT", 2)?.max(1),
-            payment_promise_window_days: vars.parsed::<u32>("PAYMENT_PROMISE_WINDOW_DAYS", 90)?.max(1),
-            payment_promise_reactivate: vars.parsed("PAYMENT_PROMISE_REACTIVATE", true)?,
+            billing: BillingSettings::read(&vars)?,
             default_country_code: country_code(&vars)?,
             cors_origins: match get("CORS_ORIGINS") {
                 Some(list) => split(&list).map(str::to_owned).collect(),
@@ -169,19 +151,30 @@ impl Config {
         })
     }
 
-    /// Fails with the first setting `needs` lists that this configuration lacks.
-    pub fn require(&self, needs: &[Need]) -> Result<(), ConfigError> {
-        for need in needs {
-            match need {
-                Need::ApiUsers if self.api_users.is_empty() => return Err(ConfigError::Missing("API_USERS")),
-                Need::WispHubKey if self.wisphub_api_key.is_none() => {
+    /// Fails with the first setting `function` cannot start without (its secrets, its table).
+    pub fn require(&self, function: &Function) -> Result<(), ConfigError> {
+        for secret in function.secrets {
+            match secret {
+                Secret::ApiUsers if self.api_users.is_empty() => return Err(ConfigError::Missing("API_USERS")),
+                Secret::WispHubKey if self.wisphub_api_key.is_none() => {
                     return Err(ConfigError::Missing("WISPHUB_API_KEY"));
                 }
-                Need::Table if self.table_name.is_none() => return Err(ConfigError::Missing("TABLE_NAME")),
+                // JWT_SECRET is required of every program (`from_lookup`).
                 _ => {}
             }
         }
+        if !function.table.is_empty() && self.table_name.is_none() {
+            return Err(ConfigError::Missing("TABLE_NAME"));
+        }
         Ok(())
+    }
+}
+
+/// `TENANT_TIMEZONE`, else the earlier name `TICKET_TIMEZONE` (billing uses the same zone).
+fn tenant_timezone(vars: &Vars) -> Result<Tz, ConfigError> {
+    match vars.optional("TENANT_TIMEZONE")? {
+        Some(zone) => Ok(zone),
+        None => vars.parsed("TICKET_TIMEZONE", Tz::America__Bogota),
     }
 }
 
@@ -194,24 +187,31 @@ fn country_code(vars: &Vars) -> Result<String, ConfigError> {
     Ok(digits.to_owned())
 }
 
-/// `TICKET_PRIORITIES`: JSON `{"subject": 1..4}`; a code outside 1..4 is a typo, not a priority.
-fn ticket_priorities(vars: &Vars) -> Result<Option<HashMap<String, u8>>, ConfigError> {
-    let map: Option<HashMap<String, u8>> = vars.json("TICKET_PRIORITIES")?;
-    if let Some((subject, code)) = map.iter().flatten().find(|(_, code)| !(1..=4).contains(*code)) {
-        return Err(invalid("TICKET_PRIORITIES", format!("{subject:?} has priority {code}; use 1 to 4")));
+/// `API_KEYS` (JSON list of `{name, sha256, scopes}`); a name that is also a username would make two
+/// callers one API user (one proof, one lockout), so it stops start-up.
+fn api_keys(vars: &Vars, users: &[ApiUser]) -> Result<Vec<ApiKey>, ConfigError> {
+    let mut keys: Vec<ApiKey> = Vec::new();
+    for entry in vars.json::<Vec<ApiKeyEntry>>("API_KEYS")?.unwrap_or_default() {
+        let taken = users.iter().any(|u| u.username() == entry.name) || keys.iter().any(|k| k.name() == entry.name);
+        if taken {
+            return Err(invalid("API_KEYS", format!("the name {:?} is already an API user", entry.name)));
+        }
+        let scopes = scopes("API_KEYS", &entry.scopes)?;
+        keys.push(ApiKey::new(entry.name, &entry.sha256, scopes).map_err(|e| invalid("API_KEYS", e))?);
     }
-    Ok(map)
+    Ok(keys)
+}
+
+/// Scope names as configured in `variable`, each known.
+fn scopes(variable: &'static str, names: &[String]) -> Result<Vec<Scope>, ConfigError> {
+    names.iter().map(|s| s.parse::<Scope>().map_err(|_| invalid(variable, format!("unknown scope {s:?}")))).collect()
 }
 
 /// `API_USERS` (JSON list) and the v1 pair `API_USERNAME` + `API_PASSWORD_HASH` (every scope).
 fn api_users(vars: &Vars) -> Result<Vec<ApiUser>, ConfigError> {
     let mut users = Vec::new();
     for entry in vars.json::<Vec<ApiUserEntry>>("API_USERS")?.unwrap_or_default() {
-        let scopes = entry
-            .scopes
-            .iter()
-            .map(|s| s.parse::<Scope>().map_err(|_| invalid("API_USERS", format!("unknown scope {s:?}"))))
-            .collect::<Result<_, _>>()?;
+        let scopes = scopes("API_USERS", &entry.scopes)?;
         users.push(ApiUser::new(entry.username, entry.password_hash, scopes).map_err(|e| invalid("API_USERS", e))?);
     }
     match (vars.get("API_USERNAME"), vars.get("API_PASSWORD_HASH")) {
@@ -227,6 +227,8 @@ fn api_users(vars: &Vars) -> Result<Vec<ApiUser>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -252,12 +254,20 @@ mod tests {
     fn defaults_follow_the_contract() {
         let c = config(&[SECRET]).unwrap();
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 8000));
-        assert_eq!(c.active_ticket_states, vec![1, 2]);
-        assert_eq!(c.ticket_timezone, Tz::America__Bogota);
+        assert_eq!(c.tickets.active_states, vec![1, 2]);
+        assert_eq!(c.tenant_timezone, Tz::America__Bogota);
         assert_eq!(c.request_budget, Duration::from_secs(10));
         assert_eq!(c.ping_check_interval, Duration::from_secs(2));
         assert_eq!(c.cors_origins.len(), DEFAULT_CORS_ORIGINS.len());
         assert_eq!(c.default_country_code, "57");
+    }
+
+    #[test]
+    fn the_tenant_time_zone_keeps_its_first_name() {
+        let earlier = config(&[SECRET, ("TICKET_TIMEZONE", "America/Lima")]).unwrap();
+        let named = config(&[SECRET, ("TENANT_TIMEZONE", "America/Mexico_City"), ("TICKET_TIMEZONE", "America/Lima")]);
+        assert_eq!(earlier.tenant_timezone, Tz::America__Lima);
+        assert_eq!(named.unwrap().tenant_timezone, Tz::America__Mexico_City);
     }
 
     #[test]
@@ -280,6 +290,26 @@ mod tests {
         let users = r#"[{"username":"bot","password_hash":"$2b$04$abcdefghijklmnopqrstuu5Ph6jV0KM/eMFY0ZF6Hbq4Yk5vmNVGy","scopes":["clients:everything"]}]"#;
         let err = config(&[SECRET, ("API_USERS", users)]).unwrap_err();
         assert!(err.to_string().contains("API_USERS"), "{err}");
+    }
+
+    #[test]
+    fn api_keys_are_digests_with_scopes_and_a_bad_entry_stops_start_up_naming_api_keys() {
+        let digest = "a".repeat(64);
+        let keys = format!(r#"[{{"name":"n8n","sha256":"{digest}","scopes":["plans:read"]}}]"#);
+        let c = config(&[SECRET, ("API_KEYS", &keys)]).unwrap();
+        assert_eq!((c.api_keys[0].name(), c.api_keys[0].scopes()), ("n8n", &[Scope::PlansRead][..]));
+
+        let hash = "$2b$04$abcdefghijklmnopqrstuu5Ph6jV0KM/eMFY0ZF6Hbq4Yk5vmNVGy";
+        let clash = [SECRET, ("API_USERNAME", "n8n"), ("API_PASSWORD_HASH", hash), ("API_KEYS", &keys)];
+        let short = format!(r#"[{{"name":"k","sha256":"{}","scopes":[]}}]"#, "a".repeat(40));
+        for (case, pairs) in [
+            ("not JSON", vec![SECRET, ("API_KEYS", "n8n:abc")]),
+            ("short digest", vec![SECRET, ("API_KEYS", short.as_str())]),
+            ("name clash", clash.to_vec()),
+        ] {
+            let err = config(&pairs).unwrap_err().to_string();
+            assert!(err.contains("API_KEYS"), "{case}: {err}");
+        }
     }
 
     #[test]

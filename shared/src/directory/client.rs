@@ -1,4 +1,4 @@
-//! The client object of API.md §4: the only view of a WispHub client record that leaves the API
+//! The client object of docs/api.md §4: the only view of a WispHub client record that leaves the API
 //! (no passwords, MACs or coordinates: those are never even decoded), and what a directory
 //! snapshot holds of each client.
 
@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::wisphub::model::ClientRecord;
+use crate::wisphub::payment_status::{PaymentStatus, estado_facturas};
 
 /// Text fields are boxed `str`s: the directory holds one per client of the tenant (50,000 of them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -19,7 +20,9 @@ pub struct Client {
     pub city: Option<Box<str>>,
     pub locality: Option<Box<str>>,
     /// WispHub `estado_facturas`: Pagadas / Pendiente de Pago / Vencidas.
-    pub payment_status: Option<Box<str>>,
+    // Read leniently: a stored snapshot holding a label this API does not know still loads.
+    #[serde(default, deserialize_with = "estado_facturas")]
+    pub payment_status: Option<PaymentStatus>,
     /// WispHub `estado`: Activo / Suspendido / Cancelado / Gratis.
     pub service_status: Option<Box<str>>,
     pub zone_id: Option<i64>,
@@ -43,7 +46,7 @@ impl From<&ClientRecord> for Client {
             address: text(&record.direccion),
             city: text(&record.ciudad),
             locality: text(&record.localidad),
-            payment_status: text(&record.estado_facturas),
+            payment_status: record.estado_facturas,
             service_status: text(&record.estado),
             zone_id: record.zona.as_ref().and_then(|z| z.id),
             antenna_ip: text(&record.ip),

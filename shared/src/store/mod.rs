@@ -8,10 +8,12 @@ use async_trait::async_trait;
 pub mod claim;
 mod dynamo;
 mod memory;
+mod permitted;
 pub mod snapshot;
 
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
+pub use permitted::{Permitted, StoreVerb};
 
 /// A stored record. `version` grows by one on every write, for optimistic updates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,38 +61,16 @@ pub trait Store: Send + Sync {
     async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError>;
 }
 
-/// Keys of the single table, in one place (ARCHITECTURE.md §State).
+/// Keys of the single table that `shared` itself writes (docs/architecture.md §State). A function's
+/// own keys live beside the code that writes them, each under a prefix of its own.
 pub mod keys {
-    /// A ping task, under our own task id.
-    pub fn ping_task(task_id: &str) -> String {
-        format!("PING#{task_id}")
-    }
-    /// The claim of the one running ping of a service.
-    pub fn running_ping(service_id: i64) -> String {
-        format!("PINGSVC#{service_id}")
-    }
     /// An idempotency record (the key already scoped to its caller).
     pub fn idempotency(key: &str) -> String {
         format!("IDEM#{key}")
     }
-    /// The lock serialising ticket creation in a zone.
-    pub fn zone_lock(zone_id: i64) -> String {
-        format!("ZONELOCK#{zone_id}")
-    }
-    /// Failed logins of a username or source address.
+    /// Failed logins (and failed API keys) of a username or source address.
     pub fn login_attempts(subject: &str) -> String {
         format!("ATTEMPT#login#{subject}")
-    }
-    /// Failed identity verifications of a service.
-    pub fn verify_attempts(service_id: i64) -> String {
-        format!("ATTEMPT#verify#{service_id}")
-    }
-    /// A service locked out of verification after too many failures.
-    pub fn verify_lockout(service_id: i64) -> String {
-        format!("LOCKOUT#verify#{service_id}")
-    }
-    pub fn payment_promises(service_id: i64) -> String {
-        format!("PROMISES#{service_id}")
     }
     /// The lease of the one directory refresh running across instances.
     pub const DIRECTORY_LEASE: &str = "DIRLEASE";

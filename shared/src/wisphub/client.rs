@@ -15,7 +15,7 @@ use super::clients::recent_clients;
 use super::model::ClientRecord;
 use super::{Route, UpstreamError};
 use crate::budget;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::recent::Recent;
 
 /// Retries after the first attempt of an idempotent GET.
@@ -86,16 +86,17 @@ struct Inner {
 }
 
 impl WispHub {
-    /// The client for `settings`; built once per process, its connections reused.
-    pub fn new(settings: WispHubSettings) -> Self {
+    /// The client for `settings`; built once per process, its connections reused. A client that
+    /// cannot be built stops start-up: a default one would follow WispHub's redirects.
+    pub fn new(settings: WispHubSettings) -> Result<Self, ConfigError> {
         let http = reqwest::Client::builder()
             // A redirect from WispHub is a wrong-slash 301 or an http:// link: never follow either.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(2))
             .user_agent(concat!("wisphub-api/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
-        WispHub { inner: Arc::new(Inner { http, settings, recent_clients: recent_clients() }) }
+            .map_err(|e| ConfigError::Unbuildable { what: "the WispHub HTTP client", reason: e.to_string() })?;
+        Ok(WispHub { inner: Arc::new(Inner { http, settings, recent_clients: recent_clients() }) })
     }
 
     /// What this client was built with.

@@ -7,6 +7,7 @@ mod clients;
 mod hedge;
 pub mod model;
 mod paging;
+pub mod payment_status;
 pub mod plans;
 
 pub use client::{Answer, Payload, WispHub, WispHubSettings};

@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use super::payment_status::{PaymentStatus, estado_facturas};
+
 /// A nested `{id, nombre}` reference (plan, zone, technician).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Named {
@@ -37,8 +39,8 @@ pub struct ClientRecord {
     pub ciudad: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub estado: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    pub estado_facturas: Option<String>,
+    #[serde(default, deserialize_with = "estado_facturas")]
+    pub estado_facturas: Option<PaymentStatus>,
     #[serde(default, deserialize_with = "decimal")]
     pub saldo: Option<f64>,
     #[serde(default, deserialize_with = "decimal")]

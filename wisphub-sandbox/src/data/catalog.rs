@@ -46,7 +46,7 @@ pub(crate) fn technician(id: i64) -> Named {
     Named { id, nombre: nombre.to_string() }
 }
 
-/// WISPHUB.md §3's default priority map, as `(subject, priority code)`.
+/// docs/wisphub.md §3's default priority map, as `(subject, priority code)`.
 pub(crate) const DEFAULT_PRIORITY_MAP: [(&str, u8); 31] = [
     ("Cambio de Contraseña en Router Wifi", 1),
     ("Cambio de Domicilio", 1),

@@ -96,8 +96,9 @@ impl Ticket {
 const ZONE_1_OPEN: [(usize, i64, u8); 3] = [(17, 1001, 1), (131, 1003, 2), (247, 1007, 1)];
 const ZONE_2_OPEN: [(usize, i64, u8); 2] = [(60, 1002, 2), (190, 1006, 1)];
 /// The tickets of `SERVICE_WITH_TICKETS_OVER_PAGES` (zone 5, whose count no test checks): open ones
-/// on pages 1, 5, 8, 11 and 13 (the last) of 20 and on every page of 100, the newest being the very
-/// last ticket, so it also closes the `estado=1` list; closed ones (Resuelto, Cerrado) in between.
+/// on pages 1, 5, 8, 11 and 13 (the last) of 20 and on every page of 100, the highest id being the
+/// very last ticket, so it also closes the `estado=1` list; closed ones (Resuelto, Cerrado) in
+/// between. The first, on page 1, is the migrated ticket: the newest by `fecha_creacion`.
 const OVER_PAGES: [(usize, i64, u8); 9] = [
     (7, SERVICE_WITH_TICKETS_OVER_PAGES, 1),
     (40, SERVICE_WITH_TICKETS_OVER_PAGES, 3),
@@ -115,6 +116,12 @@ const UNFILLED: [i64; 2] = [SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TIC
 const ORPHANS: [(usize, bool); 6] = [(30, true), (75, false), (110, false), (150, true), (200, false), (230, true)];
 
 pub(crate) const FIRST_TICKET_ID: i64 = 5001;
+/// Where the migrated ticket sits among the seeded ones.
+const MIGRATED: usize = 7;
+/// An open ticket of `SERVICE_WITH_TICKETS_OVER_PAGES` brought over from the ISP's previous system:
+/// it kept its low id yet has the newest `fecha_creacion` of the seeded history, since ids do not
+/// follow dates (docs/api.md §12).
+pub const MIGRATED_TICKET_ID: i64 = FIRST_TICKET_ID + MIGRATED as i64;
 const SEEDED_TICKETS: usize = 260;
 
 const DESCRIPTIONS: [&str; 5] = [
@@ -159,7 +166,11 @@ pub(crate) fn seed(services: &[Client], faults: &GeneralFaults) -> Vec<Ticket> {
                 }
             };
             let asunto = if i == 0 { "Internet Lento" } else { subjects[i % subjects.len()] };
-            let creado = anchor - Duration::hours(17 * (SEEDED_TICKETS - 1 - i) as i64);
+            let creado = if i == MIGRATED {
+                anchor + Duration::hours(6)
+            } else {
+                anchor - Duration::hours(17 * (SEEDED_TICKETS - 1 - i) as i64)
+            };
             let descripcion = if i == 2 {
                 "<p>El cliente reporta <b>intermitencia</b> desde ayer.<br>Revisar la antena.</p>".to_string()
             } else {
@@ -196,7 +207,8 @@ fn respuestas(i: usize, estado: u8, creado: NaiveDateTime) -> Vec<Respuesta> {
             reply("Se cambió el conector RJ45; el cliente confirma servicio estable.", 26),
         ],
         1 => Vec::new(),
-        // The two newest open tickets of SERVICE_WITH_TICKETS_OVER_PAGES answered, the third not.
+        // The three newest open tickets of SERVICE_WITH_TICKETS_OVER_PAGES answered, the fourth not.
+        MIGRATED => vec![reply("Ticket migrado del sistema anterior; el técnico revisa la antena esta semana.", 1)],
         259 => vec![
             reply("Se detecta caída del enlace del cliente; se programa visita.", 1),
             reply("Visita confirmada para mañana entre 8 y 12.", 3),
@@ -251,6 +263,17 @@ mod tests {
         assert_eq!(tickets[0].respuestas.len(), 2);
         assert!(tickets[0].respuestas[1].fecha > tickets[0].respuestas[0].fecha);
         assert!(tickets[1].respuestas.is_empty());
+    }
+
+    #[test]
+    fn the_migrated_ticket_has_a_low_id_but_the_newest_creation_date() {
+        let tickets = seeded();
+        let open: Vec<&Ticket> =
+            of_service(&tickets, SERVICE_WITH_TICKETS_OVER_PAGES).into_iter().filter(|t| t.is_open()).collect();
+        let newest = tickets.iter().max_by_key(|t| t.creado).map(|t| t.id);
+        assert_eq!(newest, Some(MIGRATED_TICKET_ID), "the newest of the whole history");
+        assert_eq!(open.iter().map(|t| t.id).min(), Some(MIGRATED_TICKET_ID), "the lowest open id of its service");
+        assert!(open.iter().filter(|t| t.id == MIGRATED_TICKET_ID).all(|t| !t.respuestas.is_empty()));
     }
 
     #[test]

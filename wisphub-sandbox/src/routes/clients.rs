@@ -6,11 +6,12 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::Value;
 
-use super::{BadBody, fields, not_found, parse_id};
+use super::{BadBody, fields, parse_id};
 use crate::body::{ParsedForm, text};
 use crate::data::client::{Client, PROFILE_FIELDS};
 use crate::data::devices::GeneralFaults;
 use crate::data::filters::ClientFilter;
+use crate::django::not_found;
 use crate::paging::{ListQuery, page_of};
 use crate::state::SandboxState;
 

@@ -6,9 +6,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use super::{not_found, parse_id};
+use super::parse_id;
 use crate::data::catalog::{self, PlanType, ZONES};
 use crate::data::devices::Device;
+use crate::django::not_found;
 use crate::paging::{ListQuery, page_of};
 use crate::state::SandboxState;
 

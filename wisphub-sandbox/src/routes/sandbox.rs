@@ -10,8 +10,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{detail, not_found};
 use crate::data::devices::FaultyDevice;
+use crate::django::{detail, not_found};
 use crate::state::SandboxState;
 
 pub(super) fn routes() -> Router<SandboxState> {

@@ -7,8 +7,9 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::json;
 
-use super::{BadBody, fields, not_found, parse_id};
+use super::{BadBody, fields, parse_id};
 use crate::body::{ParsedForm, text};
+use crate::django::not_found;
 use crate::state::SandboxState;
 
 const MAX_PINGS: i64 = 100;

@@ -7,12 +7,13 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
-use super::{BadBody, fields, not_found, parse_id};
+use super::{BadBody, fields, parse_id};
 use crate::body::ParsedForm;
 use crate::data::catalog::{self, STAFF};
 use crate::data::filters::TicketFilter;
 use crate::data::ticket_form;
 use crate::data::tickets::Ticket;
+use crate::django::not_found;
 use crate::paging::{ListQuery, page_of};
 use crate::state::SandboxState;
 

@@ -6,7 +6,10 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{App, multipart};
-use crate::{DEFAULT_API_KEY, Faults, SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TICKETS, SandboxConfig};
+use crate::{
+    DEFAULT_API_KEY, Faults, MIGRATED_TICKET_ID, SERVICE_WITH_TICKETS_OVER_PAGES, SERVICE_WITHOUT_TICKETS,
+    SandboxConfig,
+};
 
 fn open_in_zone(tickets: &[Value], zone: i64) -> usize {
     tickets.iter().filter(|t| t["servicio"]["zona"]["id"] == zone).count()
@@ -90,6 +93,10 @@ async fn the_newest_open_tickets_of_the_paged_service_carry_replies() {
     let replies: Vec<&str> =
         newest["respuestas"].as_array().into_iter().flatten().filter_map(|r| r["respuesta"].as_str()).collect();
     assert_eq!(replies.last(), Some(&"Visita confirmada para mañana entre 8 y 12."));
+    let migrated = app.get_json(&format!("/api/tickets/{MIGRATED_TICKET_ID}/")).await;
+    assert_eq!(migrated["servicio"]["id_servicio"], json!(1009));
+    assert!(migrated["fecha_creacion"].as_str() > newest["fecha_creacion"].as_str(), "created after the highest id");
+    assert_eq!(migrated["respuestas"].as_array().map(Vec::len), Some(1));
     assert_eq!(app.get_json("/api/tickets/5253/").await["respuestas"].as_array().map(Vec::len), Some(1));
     assert_eq!(app.get_json("/api/tickets/5204/").await["respuestas"], json!([]));
 }

@@ -99,7 +99,7 @@ async fn plan_detail_lives_only_under_its_type() {
 #[tokio::test]
 async fn every_documented_route_is_served() {
     let app = App::new();
-    for template in crate::routes::ROUTES {
+    for template in crate::django::ROUTES {
         let path = template.replace("{id}", "1001");
         let answer = app.get(&path).await;
         // 404 JSON (unknown id) or 405 (POST-only) are fine; Django's HTML 404 means "not routed".

@@ -1,4 +1,4 @@
-//! WispHub's billing (WISPHUB.md §2b): invoices as `/api/facturas/` renders them (state labels,
+//! WispHub's billing (docs/wisphub.md §2b): invoices as `/api/facturas/` renders them (state labels,
 //! amounts as numbers or decimal strings, the `saldo` trap), payment methods and the record of
 //! payment promises.
 
@@ -79,7 +79,7 @@ pub(crate) struct Invoice {
     pub items: Vec<Item>,
     pub descuento: i64,
     pub forma_pago: Option<i64>,
-    /// Unpaid, yet `saldo` reads 0 and `total_cobrado` equals `total` (WISPHUB.md §2b trap).
+    /// Unpaid, yet `saldo` reads 0 and `total_cobrado` equals `total` (docs/wisphub.md §2b trap).
     pub saldo_trap: bool,
     pub spelling: Spelling,
 }

@@ -143,7 +143,7 @@ fn spelled(even: bool) -> Spelling {
     if even { Spelling::Text } else { Spelling::Number }
 }
 
-/// The hand-made layouts of WISPHUB.md's demo services (see the `SERVICE_*` constants).
+/// The hand-made layouts of docs/wisphub.md's demo services (see the `SERVICE_*` constants).
 fn demo(c: &Client, t: NaiveDate) -> Vec<Draft> {
     let month = |k: u32, day: u32, s: Spelling| Draft::monthly(c, month_day(t, k, day), s, t);
     match c.id {

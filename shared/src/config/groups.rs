@@ -1,0 +1,74 @@
+//! The settings one function group reads, each in its own struct.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::ConfigError;
+use super::vars::{Vars, invalid};
+
+/// What the tickets function reads: the zone limit, the open states, who gets a new ticket, when it
+/// is due, the subjects' priorities and the outage guard.
+#[derive(Debug, Clone)]
+pub struct TicketSettings {
+    pub max_active_per_zone: u32,
+    pub active_states: Vec<u8>,
+    pub default_technician_id: Option<i64>,
+    pub resolution_business_days: u32,
+    pub holidays: Vec<NaiveDate>,
+    pub priorities: Option<HashMap<String, u8>>,
+    /// Whether a high or very high priority ticket is refused while the client's router or sector
+    /// has a general fault (everyone behind it is affected; one ticket per customer helps nobody).
+    pub outage_blocks: bool,
+}
+
+impl TicketSettings {
+    pub(super) fn read(vars: &Vars) -> Result<Self, ConfigError> {
+        Ok(TicketSettings {
+            max_active_per_zone: vars.parsed("MAX_ACTIVE_TICKETS_PER_ZONE", 3)?,
+            active_states: vars.list("ACTIVE_TICKET_STATES", "1,2")?,
+            default_technician_id: vars.optional("DEFAULT_TECHNICIAN_ID")?,
+            resolution_business_days: vars.parsed("TICKET_RESOLUTION_BUSINESS_DAYS", 3)?,
+            holidays: vars.list("TICKET_HOLIDAYS", "")?,
+            priorities: ticket_priorities(vars)?,
+            outage_blocks: vars.parsed("OUTAGE_BLOCKS_TICKETS", true)?,
+        })
+    }
+}
+
+/// `TICKET_PRIORITIES`: JSON `{"subject": 1..4}`; a code outside 1..4 is a typo, not a priority.
+fn ticket_priorities(vars: &Vars) -> Result<Option<HashMap<String, u8>>, ConfigError> {
+    let map: Option<HashMap<String, u8>> = vars.json("TICKET_PRIORITIES")?;
+    if let Some((subject, code)) = map.iter().flatten().find(|(_, code)| !(1..=4).contains(*code)) {
+        return Err(invalid("TICKET_PRIORITIES", format!("{subject:?} has priority {code}; use 1 to 4")));
+    }
+    Ok(map)
+}
+
+/// What the billing function reads: how far back invoices are looked for, the payment portal,
+/// and the payment promise rules.
+#[derive(Debug, Clone)]
+pub struct BillingSettings {
+    pub lookback_months: u32,
+    /// Where customers pay online, told with balances and payment methods.
+    pub payment_portal_url: Option<String>,
+    /// Payment promises: latest date (days from today), how many per window, the window, and
+    /// whether WispHub reconnects a suspended service until the date.
+    pub promise_max_days: u32,
+    pub promise_limit: u32,
+    pub promise_window_days: u32,
+    pub promise_reactivate: bool,
+}
+
+impl BillingSettings {
+    pub(super) fn read(vars: &Vars) -> Result<Self, ConfigError> {
+        Ok(BillingSettings {
+            lookback_months: vars.parsed::<u32>("BILLING_LOOKBACK_MONTHS", 12)?.clamp(1, 60),
+            payment_portal_url: vars.get("PAYMENT_PORTAL_URL"),
+            promise_max_days: vars.parsed::<u32>("PAYMENT_PROMISE_MAX_DAYS", 5)?.max(1),
+            promise_limit: vars.parsed::<u32>("PAYMENT_PROMISE_LIMIT", 2)?.max(1),
+            promise_window_days: vars.parsed::<u32>("PAYMENT_PROMISE_WINDOW_DAYS", 90)?.max(1),
+            promise_reactivate: vars.parsed("PAYMENT_PROMISE_REACTIVATE", true)?,
+        })
+    }
+}
