@@ -18,6 +18,7 @@ is created with boto3, which the SAM CLI venv has. An arm64 binary on an x86_64 
 qemu-user when `qemu-aarch64` and the arm64 C library (/usr/aarch64-linux-gnu) are installed.
 """
 
+import hashlib
 import io
 import json
 import os
@@ -42,6 +43,17 @@ DUMMY_HASH = "$2b$04$abcdefghijklmnopqrstuu5Ph6jV0KM/eMFY0ZF6Hbq4Yk5vmNVGy"
 # which functions are scheduled). The directory refresher finds the refresh lease already held (the
 # smoke puts it in the table) and answers that it left the walk to its holder, so WispHub is never asked.
 SCHEDULED = {"DirectoryRefreshFunction": {"published": None, "reason": "another refresh holds the lease"}}
+# The MCP door, beyond its probe: an agent with an API key initializes and lists its tools (JSON-RPC
+# answers, not the envelope). The key's digest is in the function's API_KEYS.
+MCP = "McpFunction"
+MCP_KEY = "whk_smoke0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+MCP_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream",
+               "x-api-key": MCP_KEY}
+MCP_EXCHANGES = [
+    ("initialize", {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "smoke", "version": "1"}},
+     lambda result: result.get("serverInfo", {}).get("name") == "wisphub-api"),
+    ("tools/list", {}, lambda result: "find_client" in {tool["name"] for tool in result.get("tools", [])}),
+]
 
 
 def registry():
@@ -59,11 +71,12 @@ def registry():
     return cases
 
 
-def http_api_event(method, path, body, request_id):
+def http_api_event(method, path, body, request_id, extra_headers=None):
     headers = {"host": "smoke.execute-api.us-east-1.amazonaws.com", "user-agent": "lambda-smoke",
                "accept": "application/json", "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https"}
     if body is not None:
         headers["content-type"] = "application/x-www-form-urlencoded"
+    headers.update(extra_headers or {})
     now = time.time()
     return {
         "version": "2.0",
@@ -222,6 +235,8 @@ def function_env(name, port, table, endpoint):
         "TABLE_NAME": table,
         "API_USERNAME": "admin",
         "API_PASSWORD_HASH": DUMMY_HASH,
+        "API_KEYS": json.dumps([{"name": "smoke-agent", "sha256": hashlib.sha256(MCP_KEY.encode()).hexdigest(),
+                                 "scopes": ["clients:read", "tickets:read", "plans:read"]}]),
     }
 
 
@@ -255,6 +270,26 @@ def check(answer, event, case):
     return problems
 
 
+def check_jsonrpc(answer, exchange):
+    """An MCP answer: 200 and a JSON-RPC result the exchange accepts."""
+    kind, raw, _ = answer
+    if kind != "response":
+        return [f"the runtime reported an {kind}: {raw[:300]!r}"]
+    try:
+        response = json.loads(raw)
+        body = response.get("body") or ""
+        if response.get("isBase64Encoded"):
+            import base64
+            body = base64.b64decode(body).decode()
+        message = json.loads(body)
+    except (ValueError, AttributeError) as e:
+        return [f"not a JSON-RPC answer ({e}): {raw[:300]!r}"]
+    method, _, accepts = exchange
+    if response.get("statusCode") != 200 or not accepts(message.get("result") or {}):
+        return [f"{method}: status {response.get('statusCode')}, {body[:300]}"]
+    return []
+
+
 def check_scheduled(name, answer):
     kind, raw, _ = answer
     if kind != "response":
@@ -266,9 +301,13 @@ def check_scheduled(name, answer):
     return [] if result == SCHEDULED[name] else [f"result {result}, expected {SCHEDULED[name]}"]
 
 
-def smoke(name, case, binary, table, endpoint):
+def smoke(name, case, binary, table, endpoint, exchange=None):
     request_id = f"smoke-{uuid.uuid4().hex[:16]}"
-    if case is None:
+    if exchange is not None:
+        method, path = "POST", f"/mcp ({exchange[0]})"
+        message = json.dumps({"jsonrpc": "2.0", "id": 1, "method": exchange[0], "params": exchange[1]})
+        event = http_api_event("POST", "/mcp", message, request_id, MCP_HEADERS)
+    elif case is None:
         method, path = "EVENT", "scheduled event"
         event = scheduled_event(request_id)
     else:
@@ -296,6 +335,8 @@ def smoke(name, case, binary, table, endpoint):
         server.server_close()
     if not answered:
         problems = [f"no answer within {ANSWER_TIMEOUT_SECS} s" + (f" (exited with {exited})" if exited is not None else "")]
+    elif exchange is not None:
+        problems = check_jsonrpc(server.answer, exchange)
     elif case is None:
         problems = check_scheduled(name, server.answer)
     else:
@@ -339,6 +380,9 @@ def main():
         sys.exit(f"lambda-smoke: no expected answer for the scheduled functions {unknown} (add them to SCHEDULED)")
     table, endpoint = create_table()
     results = [smoke(name, cases[name], os.path.join(build_dir, name, "bootstrap"), table, endpoint) for name in built]
+    if MCP in built:
+        results += [smoke(MCP, None, os.path.join(build_dir, MCP, "bootstrap"), table, endpoint, exchange)
+                    for exchange in MCP_EXCHANGES]
     passed = sum(result["passed"] for result in results)
     say(f"lambda-smoke: {passed} passed, {len(results) - passed} failed")
     if as_json:

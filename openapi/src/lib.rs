@@ -6,20 +6,19 @@
 mod responses;
 
 use utoipa::Modify;
-use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Flow, OAuth2, Password, Scopes, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{InfoBuilder, OpenApi as Document};
 
 use shared::Scope;
+use shared::api_keys;
 
 use crate::responses::CommonResponses;
 
-/// Every function's routes in one document, with the token route as the OAuth2 password flow
-/// so Swagger UI's Authorize button fetches a token.
+/// Every function's routes in one document, with both security schemes.
 pub fn document() -> Document {
-    let mut document = Document::default();
-    for http in registry::FUNCTIONS.iter().filter_map(|function| function.http()) {
-        document.merge((http.openapi)());
-    }
+    let mut document = registry::document();
     document.info = InfoBuilder::new()
         .title("WispHub API")
         .version(env!("CARGO_PKG_VERSION"))
@@ -33,19 +32,45 @@ pub fn document() -> Document {
              else a new one.",
         ))
         .build();
-    BearerScheme.modify(&mut document);
+    SecuritySchemes.modify(&mut document);
     CommonResponses.modify(&mut document);
     document
 }
 
-struct BearerScheme;
+/// The two doors of docs/api.md §2 and §13: the token route as the OAuth2 password flow (so Swagger
+/// UI's Authorize fetches a token) and the `X-API-Key` header; every guarded operation accepts
+/// either, with the same scopes.
+struct SecuritySchemes;
 
-impl Modify for BearerScheme {
+const BEARER: &str = "OAuth2PasswordBearer";
+const API_KEY: &str = "ApiKeyHeader";
+
+impl Modify for SecuritySchemes {
     fn modify(&self, document: &mut Document) {
         let scopes = Scopes::from_iter(Scope::ALL.iter().map(|s| (s.as_str(), s.description())));
         let flow = Flow::Password(Password::new("/api/v1/auth/token", scopes));
         let components = document.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("OAuth2PasswordBearer", SecurityScheme::OAuth2(OAuth2::new([flow])));
+        components.add_security_scheme(BEARER, SecurityScheme::OAuth2(OAuth2::new([flow])));
+        let key = ApiKeyValue::with_description(
+            api_keys::HEADER,
+            "A key minted with `wisphub-local keys new` and listed in `API_KEYS`; the same scopes as a token. \
+             Send it or a bearer token, never both.",
+        );
+        components.add_security_scheme(API_KEY, SecurityScheme::ApiKey(ApiKey::Header(key)));
+        for item in document.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let Some(security) = &mut operation.security else { continue };
+                let scopes: Vec<String> = serde_json::to_value(&*security)
+                    .ok()
+                    .and_then(|requirements| requirements[0][BEARER].as_array().cloned())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|scope| scope.as_str().map(str::to_owned))
+                    .collect();
+                security.push(SecurityRequirement::new(API_KEY, scopes));
+            }
+        }
     }
 }
 

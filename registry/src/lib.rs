@@ -7,6 +7,7 @@ use axum::Router;
 use serde_json::{Value, json};
 use shared::AppState;
 use shared::function::{Entry, Function};
+use utoipa::openapi::OpenApi;
 
 /// The functions, in the order the OpenAPI document lists their paths.
 pub const FUNCTIONS: &[&Function] = &[
@@ -35,10 +36,20 @@ pub fn router(state: &AppState) -> Router {
     FUNCTIONS.iter().filter_map(|function| function.router(state)).fold(Router::new(), Router::merge)
 }
 
-/// The list as the Lambda smoke test reads it: each function's template resource, its kind and,
+/// The paths of every HTTP function in one document (what the OpenAPI document and the MCP
+/// door's tool schemas are made from).
+pub fn document() -> OpenApi {
+    let mut document = OpenApi::default();
+    for http in FUNCTIONS.iter().filter_map(|function| function.http()) {
+        document.merge((http.openapi)());
+    }
+    document
+}
+
+/// `functions` as the Lambda smoke test reads them: each one's template resource, its kind and,
 /// for HTTP functions, the request its binary must answer.
-pub fn manifest() -> Value {
-    let functions: Vec<Value> = FUNCTIONS
+pub fn manifest(functions: &[&Function]) -> Value {
+    let functions: Vec<Value> = functions
         .iter()
         .map(|function| {
             let mut entry = json!({"name": function.name, "logical_id": function.logical_id()});

@@ -171,18 +171,28 @@ pub fn source_address(extensions: &Extensions) -> String {
 /// Guards every route of `router` (added before this call) with a caller carrying `scope`.
 /// Unknown paths and wrong methods are not guarded, so they stay 404/405.
 pub fn require_scope<S: Clone + Send + Sync + 'static>(router: Router<S>, door: Arc<Door>, scope: Scope) -> Router<S> {
-    router.route_layer(middleware::from_fn_with_state((door, scope), authorize))
+    router.route_layer(middleware::from_fn_with_state((door, Some(scope)), authorize))
+}
+
+/// Guards every route of `router` with a known caller, whatever its scopes (the MCP door, whose
+/// tools each check their own route's scope).
+pub fn require_caller<S: Clone + Send + Sync + 'static>(router: Router<S>, door: Arc<Door>) -> Router<S> {
+    router.route_layer(middleware::from_fn_with_state((door, None), authorize))
 }
 
 async fn authorize(
-    State((door, scope)): State<(Arc<Door>, Scope)>,
+    State((door, scope)): State<(Arc<Door>, Option<Scope>)>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let source = source_address(request.extensions());
-    let caller = door.caller(request.headers(), &source).await?;
+    // A door that runs a route in-process (MCP) hands over the caller it already let in; an
+    // extension cannot arrive over HTTP.
+    let caller = match request.extensions().get::<Caller>() {
+        Some(caller) => caller.clone(),
+        None => door.caller(request.headers(), &source_address(request.extensions())).await?,
+    };
     tracing::Span::current().record("api_user", caller.subject.as_str());
-    if !caller.scopes.contains(&scope) {
+    if scope.is_some_and(|scope| !caller.scopes.contains(&scope)) {
         return Err(ApiError::Forbidden);
     }
     request.extensions_mut().insert(caller);

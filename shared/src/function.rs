@@ -47,8 +47,9 @@ pub struct Http {
     pub openapi: fn() -> OpenApi,
     /// The scopes its routes ask for (checked against the document's security requirements).
     pub scopes: &'static [Scope],
-    /// GET paths it serves outside its document (the document itself and its viewers).
-    pub undocumented: &'static [&'static str],
+    /// `(method, path)` of routes it serves outside its document: the document itself and its
+    /// viewers, and the MCP door (another protocol than the document describes).
+    pub undocumented: &'static [(&'static str, &'static str)],
     /// One request the deployed binary must answer without WispHub: the Lambda smoke test's.
     pub probe: Probe,
 }

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod api_keys;
 mod auth;
 mod billing;
 mod clients;
@@ -9,6 +10,7 @@ mod directory;
 mod door;
 mod lambda;
 mod lost_answers;
+mod mcp;
 mod network;
 mod outages;
 mod plans;

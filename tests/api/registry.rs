@@ -86,7 +86,7 @@ async fn each_function_answers_its_smoke_probe_as_declared() {
 
 #[test]
 fn the_manifest_names_each_function_with_its_template_resource() {
-    let manifest = registry::manifest();
+    let manifest = registry::manifest(&mcp::deployed());
     let names: Vec<(&str, &str)> = manifest["functions"]
         .as_array()
         .unwrap()
@@ -95,5 +95,6 @@ fn the_manifest_names_each_function_with_its_template_resource() {
         .collect();
     assert!(names.contains(&("InternetPlansFunction", "http")), "{names:?}");
     assert!(names.contains(&("DirectoryRefreshFunction", "scheduled")), "{names:?}");
-    assert_eq!(names.len(), registry::FUNCTIONS.len());
+    assert!(names.contains(&("McpFunction", "http")), "{names:?}");
+    assert_eq!(names.len(), registry::FUNCTIONS.len() + 1);
 }

@@ -17,7 +17,7 @@ use crate::helpers::*;
 /// operations and its undocumented GET paths.
 pub fn routes(http: &Http) -> BTreeSet<(String, String)> {
     let mut routes: BTreeSet<(String, String)> =
-        http.undocumented.iter().map(|path| ("GET".to_owned(), (*path).to_owned())).collect();
+        http.undocumented.iter().map(|(method, path)| ((*method).to_owned(), (*path).to_owned())).collect();
     for (path, item) in (http.openapi)().paths.paths {
         let path = path.trim_end_matches('/').to_owned();
         let operations = [
@@ -36,9 +36,9 @@ pub fn routes(http: &Http) -> BTreeSet<(String, String)> {
     routes
 }
 
-/// The HTTP functions of the registry, each with its HTTP side.
+/// Every deployed HTTP function (the registry's and the MCP door), each with its HTTP side.
 pub fn http_functions() -> impl Iterator<Item = (&'static Function, &'static Http)> {
-    registry::FUNCTIONS.iter().filter_map(|function| function.http().map(|http| (*function, http)))
+    mcp::deployed().into_iter().filter_map(|function| function.http().map(|http| (function, http)))
 }
 
 /// One function's router behind the stack Lambda runs it with.
@@ -246,7 +246,7 @@ fn each_function_may_use_exactly_the_table_actions_its_declared_store_verbs_need
     let template = template();
     let shared_env = &template["Globals"]["Function"]["Environment"]["Variables"];
     for (binary, function) in functions(&template) {
-        let declared = registry::FUNCTIONS.iter().find(|f| f.name == binary).expect("a function of the registry");
+        let declared = mcp::deployed().into_iter().find(|f| f.name == binary).expect("a deployed function");
         let used: BTreeSet<String> = declared
             .store_verbs()
             .iter()
@@ -289,7 +289,7 @@ fn the_template_holds_exactly_the_functions_of_the_registry() {
         }
     }
     let in_registry: BTreeSet<(String, String)> =
-        registry::FUNCTIONS.iter().map(|f| (f.logical_id(), f.name.to_owned())).collect();
+        mcp::deployed().iter().map(|f| (f.logical_id(), f.name.to_owned())).collect();
     assert_eq!(in_template, in_registry, "template functions (logical id, binary) vs the registry");
 
     let events = |name: &str| {
@@ -302,7 +302,7 @@ fn the_template_holds_exactly_the_functions_of_the_registry() {
             .collect();
         kinds
     };
-    for function in registry::FUNCTIONS {
+    for function in mcp::deployed() {
         let expected = match function.entry {
             Entry::Http(_) => "HttpApi",
             Entry::Scheduled(_) => "Schedule",

@@ -3,8 +3,9 @@
 use shared::AppState;
 use shared::http::{App, stack};
 
-/// Every function of the registry behind the same stack Lambda uses (CORS, request id, budget,
-/// envelopes); each keeps its own routes, guards and state.
+/// Every function of the registry and the MCP door behind the same stack Lambda uses (CORS,
+/// request id, budget, envelopes); each keeps its own routes, guards and state.
 pub fn app(state: AppState) -> App {
-    stack(registry::router(&state), &state.config)
+    let door = mcp::FUNCTION.router(&state).expect("the MCP door serves HTTP");
+    stack(registry::router(&state).merge(door), &state.config)
 }

@@ -48,7 +48,7 @@ fn parse_scope(name: &str) -> Result<Scope, String> {
 #[tokio::main]
 async fn main() {
     match Cli::parse().command {
-        Some(Command::Functions) => println!("{:#}", registry::manifest()),
+        Some(Command::Functions) => println!("{:#}", registry::manifest(&mcp::deployed())),
         Some(Command::Keys { command: KeysCommand::New(new) }) => {
             let (key, sha256) = shared::api_keys::mint();
             let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();

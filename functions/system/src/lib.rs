@@ -48,7 +48,7 @@ pub const FUNCTION: Function = Function {
         router,
         openapi,
         scopes: &[],
-        undocumented: &["/openapi.json", "/docs", "/redoc"],
+        undocumented: &[("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/redoc")],
         probe: Probe { method: "GET", path: "/health", form: None, status: 200, action: "health_ok" },
     }),
     table: &[],

@@ -89,6 +89,9 @@ pub struct Config {
     pub table_name: Option<String>,
     pub dynamodb_endpoint: Option<String>,
     pub docs_asset_url: String,
+    /// `Host` names the MCP door answers (a guard against DNS rebinding of a local server); behind
+    /// API Gateway the API's own domain is added per request.
+    pub mcp_allowed_hosts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +151,9 @@ impl Config {
             table_name: get("TABLE_NAME"),
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
             docs_asset_url: vars.or("DOCS_ASSET_URL", "https://cdn.jsdelivr.net/npm").trim_end_matches('/').to_owned(),
+            mcp_allowed_hosts: split(&vars.or("MCP_ALLOWED_HOSTS", "localhost,127.0.0.1,::1"))
+                .map(str::to_owned)
+                .collect(),
         })
     }
 
