@@ -357,7 +357,8 @@ def smoke(name, case, binary, table, endpoint, exchange=None):
         for problem in problems:
             say(f"  FAIL {name}: {problem}")
         say("  --- its output ---\n  " + output.replace("\n", "\n  "))
-    return {"function": name, "passed": not problems, "cold_start_ms": cold_ms, "bytes": len(data),
+    label = name if exchange is None else f"{name} ({exchange[0]})"
+    return {"function": label, "passed": not problems, "cold_start_ms": cold_ms, "bytes": len(data),
             "zipped_bytes": len(zipped.getvalue())}
 
 
