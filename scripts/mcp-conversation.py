@@ -8,12 +8,14 @@ plans-only one — then:
   ticket with an Idempotency-Key sent twice;
 - as an AI agent through the official MCP SDK (`mcp` on PyPI) with only the key: initialize, list the
   tools as the bot and as the plans-only key, find the client by phone, verify → proof → balance,
-  the balance without the proof (refused, no WispHub call), create_ticket twice with the same
+  the balance without the proof (refused, no WispHub call), report_payment with a receipt (then
+  "in review" in the balance; its bytes in no log line), create_ticket twice with the same
   arguments (one ticket in the sandbox's record).
 Loopback only, every wait bounded. Last line: `mcp-check: N passed, M failed`; exit 1 on any failure.
 """
 
 import asyncio
+import base64
 import hashlib
 import json
 import os
@@ -35,6 +37,10 @@ SANDBOX_KEY = "sandbox0.sandboxkey0000000000000000000000"  # wisphub-sandbox's D
 BOT_SCOPES = ["clients:read", "tickets:read", "tickets:write", "network:ping", "network:read", "plans:read",
               "billing:read", "billing:write"]
 PHONE, SERVICE = "+57 300 123 4567", 1001  # a demo customer of the sandbox
+# A 1×1 PNG padded with recognisable bytes: a log line holding any of it would be found.
+RECEIPT = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89" + b"RECEIPT-BYTES-" * 64
+OWING, OWING_FACTS = 1004, {"name": "Ana Lucía Rodríguez", "address": "La Esperanza, Finca El Roble",
+                             "internet_plan_name": "10MB PLUS"}
 FACTS = {"address": "Vereda El Peñón", "internet_plan_name": "10MB PLUS", "internet_plan_price": 65000}
 checks = []
 
@@ -142,6 +148,19 @@ async def mcp_conversation(api, sandbox, bot_key, plans_key):
         error, balance = await call(session, "balance", {"service_id": SERVICE, "verification_token": proof})
         check("mcp: balance with the proof", not error and balance.get("action") == "client_balance_found", balance)
 
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 29 * 3600))  # Bogotá's yesterday
+        receipt = {"content_type": "image/png", "data_base64": base64.b64encode(RECEIPT).decode()}
+        # A customer with pending invoices (the sandbox's 1004) verifies, then sends the transfer's receipt.
+        _, owing = await call(session, "verify_client", {"service_id": OWING, **OWING_FACTS})
+        owing_proof = ((owing.get("meta") or {}).get("verification") or {}).get("token")
+        report = {"service_id": OWING, "verification_token": owing_proof, "reference": f"MCP-{secrets.token_hex(3)}",
+                  "paid_on": yesterday, "amount": 65000, "payment_method_id": 16749, "receipt": receipt}
+        error, reported = await call(session, "report_payment", report)
+        _, balance = await call(session, "balance", {"service_id": OWING, "verification_token": owing_proof})
+        in_review = [p["reference"] for p in (balance.get("data") or {}).get("reported_payments", [])]
+        check("mcp: report_payment files the receipt and the balance shows it in review",
+              reported.get("action") == "payment_reported" and report["reference"] in in_review, (reported, in_review))
+
         description = f"mcp-{secrets.token_hex(4)}: internet lento"
         arguments = {"service_id": 1004, "subject": "Internet Lento", "description": description}
         _, first = await call(session, "create_ticket", arguments)
@@ -183,6 +202,9 @@ def main():
         asyncio.run(asyncio.wait_for(mcp_conversation(api_port, sandbox_port, bot_key, plans_key), timeout=120))
         log_text = open(os.path.join(logs, "wisphub-local.log")).read()
         check("no key appears in the server's debug log", bot_key not in log_text and plans_key not in log_text and "sandbox0.sandboxkey" not in log_text, len(log_text))
+        receipt_b64 = base64.b64encode(RECEIPT).decode()
+        check("no receipt bytes in the server's debug log",
+              "RECEIPT-BYTES" not in log_text and receipt_b64[20:80] not in log_text, len(log_text))
     except Exception as error:  # a crash is a failed check, reported with the rest
         check("the conversation ran to its end", False, repr(error))
     finally:

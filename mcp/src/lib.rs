@@ -10,7 +10,7 @@ mod tools;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use lambda_http::request::RequestContext;
@@ -52,13 +52,12 @@ pub fn deployed() -> Vec<&'static Function> {
     registry::FUNCTIONS.iter().copied().chain([&FUNCTION]).collect()
 }
 
-/// The largest MCP request body: the same limit as a REST body.
-const MAX_BODY_BYTES: usize = 64 * 1024;
-
 #[derive(Clone)]
 struct McpState {
     agent: Agent,
     allowed_hosts: Arc<[String]>,
+    /// A REST body's limit, or a payment report's: `report_payment` carries a receipt.
+    max_body_bytes: usize,
 }
 
 /// `POST /mcp` behind the door (a bearer token or an API key, any scope: each tool checks its own).
@@ -66,8 +65,14 @@ pub fn router(state: AppState) -> Router {
     let document = serde_json::to_value(registry::document()).expect("an OpenAPI document serializes");
     let catalogue =
         catalogue::build(&document).unwrap_or_else(|e| panic!("the tool table and the routes disagree: {e}"));
-    let agent = Agent::new(catalogue, registry::router(&state));
-    let mcp = McpState { agent, allowed_hosts: state.config.mcp_allowed_hosts.clone().into() };
+    // The routes a tool runs take the REST body limit (a payment report its own, larger one).
+    let routes = registry::router(&state).layer(DefaultBodyLimit::max(shared::http::BODY_LIMIT_BYTES));
+    let agent = Agent::new(catalogue, routes);
+    let mcp = McpState {
+        agent,
+        allowed_hosts: state.config.mcp_allowed_hosts.clone().into(),
+        max_body_bytes: state.config.billing.report_body_limit(),
+    };
     let routes = Router::new().route("/mcp", post(serve)).with_state(mcp);
     require_caller(routes, Arc::new(Door::new(&state)))
 }
@@ -84,7 +89,7 @@ async fn serve(State(mcp): State<McpState>, request: Request) -> Response {
         .with_json_response(true)
         .with_sse_keep_alive(None)
         .with_allowed_hosts(hosts)
-        .with_max_request_body_bytes(MAX_BODY_BYTES);
+        .with_max_request_body_bytes(mcp.max_body_bytes);
     let agent = mcp.agent.clone();
     let transport =
         StreamableHttpService::new(move || Ok(agent.clone()), Arc::new(LocalSessionManager::default()), config);

@@ -152,6 +152,15 @@ pub const TOOLS: &[ToolSpec] = &[
         routes: route!("POST" "/api/v1/billing/{service_id}/payment-promise"),
         write: true,
     },
+    ToolSpec {
+        name: "report_payment",
+        about: "File the receipt of a payment the customer made by transfer, for the ISP's cashiers to review \
+            (it registers nothing by itself: the balance then lists it as `in_review`). Pass the photo or PDF as \
+            `receipt: {content_type, data_base64}`, with the bank `reference`, `paid_on`, `amount` and a \
+            `payment_method_id` from payment_methods. The same reference is never filed twice.",
+        routes: route!("POST" "/api/v1/billing/{service_id}/payment-report"),
+        write: true,
+    },
 ];
 
 /// The sentence a money tool's description adds (its route needs the verification proof).

@@ -40,6 +40,7 @@ impl FieldProblem {
 pub enum Write {
     Ticket,
     PaymentPromise,
+    PaymentReport,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,9 @@ pub enum ApiError {
     /// 413: over the 64 KiB body limit.
     #[error("body too large")]
     PayloadTooLarge,
+    /// 413: a payment receipt over `PAYMENT_REPORT_MAX_BYTES`.
+    #[error("receipt too large")]
+    ReceiptTooLarge { max_bytes: usize },
     /// `accepted` names the body types the route reads, for the message.
     #[error("unsupported content type")]
     UnsupportedMediaType { accepted: &'static str },
@@ -105,7 +109,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestInProgress => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::ReceiptTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -143,6 +147,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => "Method Not Allowed".into(),
             ApiError::RequestInProgress => "Una solicitud con la misma Idempotency-Key todavía está en curso.".into(),
             ApiError::PayloadTooLarge => "El cuerpo de la solicitud supera el límite de 64 KiB.".into(),
+            ApiError::ReceiptTooLarge { max_bytes } => {
+                format!("El comprobante supera el límite de {max_bytes} bytes: envíe una foto más liviana o un PDF.")
+            }
             ApiError::UnsupportedMediaType { accepted } => {
                 format!("Tipo de contenido no admitido: envíe el cuerpo como {accepted}.")
             }
@@ -163,6 +170,11 @@ impl ApiError {
             ApiError::OutcomeUnknown { write: Write::PaymentPromise, .. } => {
                 "WispHub no respondió a tiempo y la promesa de pago pudo haberse registrado: cuenta como hecha. \
                 Reintentar es seguro: nunca se hará una segunda promesa."
+                    .into()
+            }
+            ApiError::OutcomeUnknown { write: Write::PaymentReport, .. } => {
+                "WispHub no respondió a tiempo y el reporte de pago pudo haberse enviado: cuenta como enviado. \
+                Reintentar es seguro: nunca se enviará un segundo reporte."
                     .into()
             }
             ApiError::BudgetExceeded => "La solicitud tardó demasiado. Intente de nuevo en unos segundos.".into(),

@@ -19,6 +19,8 @@ pub enum MediaType {
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// `multipart/form-data` (a payment receipt).
+    Multipart,
     /// Anything else, or a header that is not readable text.
     Other,
 }
@@ -31,6 +33,7 @@ impl MediaType {
         match essence.split_once('/') {
             Some(("application", "json")) => MediaType::Json,
             Some(("application", "x-www-form-urlencoded")) => MediaType::Form,
+            Some(("multipart", "form-data")) => MediaType::Multipart,
             Some(("application", subtype)) if subtype.ends_with("+json") && subtype.len() > "+json".len() => {
                 MediaType::Json
             }
@@ -42,7 +45,9 @@ impl MediaType {
     pub fn require_json(self) -> Result<(), ApiError> {
         match self {
             MediaType::Absent | MediaType::Json => Ok(()),
-            MediaType::Form | MediaType::Other => Err(ApiError::UnsupportedMediaType { accepted: "application/json" }),
+            MediaType::Form | MediaType::Multipart | MediaType::Other => {
+                Err(ApiError::UnsupportedMediaType { accepted: "application/json" })
+            }
         }
     }
 
@@ -50,7 +55,7 @@ impl MediaType {
     pub fn require_form(self) -> Result<(), ApiError> {
         match self {
             MediaType::Absent | MediaType::Form => Ok(()),
-            MediaType::Json | MediaType::Other => {
+            MediaType::Json | MediaType::Multipart | MediaType::Other => {
                 Err(ApiError::UnsupportedMediaType { accepted: "application/x-www-form-urlencoded" })
             }
         }
@@ -98,7 +103,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormOrJson<T> {
             MediaType::Absent | MediaType::Form => {
                 Form::from_request(request, state).await.map(|Form(value)| FormOrJson(value))
             }
-            MediaType::Other => {
+            MediaType::Multipart | MediaType::Other => {
                 Err(ApiError::UnsupportedMediaType { accepted: "application/x-www-form-urlencoded o application/json" })
             }
         }

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod book;
 pub mod budget;
 pub mod cache;
 pub mod clock;
@@ -25,6 +26,7 @@ pub mod telemetry;
 pub mod users;
 pub mod verification;
 pub mod wisphub;
+pub mod write_once;
 
 pub use envelope::{Action, Reply};
 pub use error::ApiError;

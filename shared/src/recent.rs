@@ -29,6 +29,11 @@ impl<T: Clone> Recent<T> {
         self.lock().get(&id).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, value)| value.clone())
     }
 
+    /// Forgets the value for `id` (it changed: the next read asks again).
+    pub fn forget(&self, id: i64) {
+        self.lock().remove(&id);
+    }
+
     /// Keeps `values` from now on; a full memory is emptied first.
     pub fn keep(&self, values: impl IntoIterator<Item = (i64, T)>) {
         let mut recent = self.lock();
@@ -52,6 +57,9 @@ mod tests {
         assert_eq!((recent.get(1), recent.get(3)), (Some("a"), None));
         recent.keep([(3, "c")]);
         assert_eq!((recent.get(1), recent.get(3)), (None, Some("c")));
+        recent.forget(3);
+        assert_eq!(recent.get(3), None);
+        recent.keep([(3, "c")]);
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(recent.get(3), None);
     }

@@ -13,9 +13,18 @@ pub enum LogFormat {
     Readable,
 }
 
+/// Crates whose debug lines print whole messages — tool arguments with phones, proofs and
+/// receipts — are held at `info`, whatever `RUST_LOG` asks of everything else.
+const QUIET: &[&str] = &["rmcp=info"];
+
 /// Installs the global subscriber once; later calls are ignored (tests call it repeatedly).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for directive in QUIET {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).without_time().try_init(),

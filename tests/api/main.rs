@@ -13,6 +13,7 @@ mod lost_answers;
 mod mcp;
 mod network;
 mod outages;
+mod payment_reports;
 mod plans;
 mod protocol;
 mod registry;

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use crate::api_keys::key_entry;
@@ -214,4 +216,24 @@ fn the_doors_table_policy_is_what_its_tools_routes_need_together() {
     let needed: BTreeSet<_> = registry::FUNCTIONS.iter().flat_map(|function| function.store_verbs()).collect();
     let declared: BTreeSet<_> = mcp::FUNCTION.store_verbs().into_iter().collect();
     assert_eq!(declared, needed);
+}
+
+#[tokio::test]
+async fn report_payment_takes_the_receipt_in_base64_and_files_it_once() {
+    let mcp = Mcp::spawn().await;
+    let service_id = wisphub_sandbox::SERVICE_WITH_OLD_PENDING_INVOICES;
+    let proof = mcp.app.state.proofs.issue("whatsapp-agent", service_id).unwrap().token;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    let yesterday = (chrono::Utc::now() - chrono::Duration::hours(29)).date_naive().to_string();
+    let arguments = json!({"service_id": service_id, "verification_token": proof, "reference": "MCP-TRX-9",
+        "paid_on": yesterday, "amount": 45000, "payment_method_id": 16749,
+        "receipt": {"content_type": "image/png", "data_base64": STANDARD.encode(png)}});
+
+    let (is_error, reported) = mcp.call(&mcp.bot_key, "report_payment", arguments.clone()).await;
+    let (_, again) = mcp.call(&mcp.bot_key, "report_payment", arguments).await;
+
+    assert!(!is_error, "{reported}");
+    assert_eq!(reported["action"], "payment_reported", "{reported}");
+    assert_eq!(again, reported, "the repeated call replays the first answer");
+    assert_eq!(mcp.app.sandbox.payment_reports().len(), 1);
 }

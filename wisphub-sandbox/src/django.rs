@@ -6,8 +6,11 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// The payment report route, the one that takes a file (its body limit is larger).
+pub(crate) const PAYMENT_REPORT: &str = "/api/facturas/reportar-pago/{id}/";
+
 /// Every route template served, static segments before parameters where both could match.
-pub(crate) const ROUTES: [&str; 19] = [
+pub(crate) const ROUTES: [&str; 20] = [
     "/api/clientes/",
     "/api/clientes/{id}/",
     "/api/clientes/{id}/perfil/",
@@ -25,6 +28,7 @@ pub(crate) const ROUTES: [&str; 19] = [
     "/api/router/",
     "/api/sectorial/",
     "/api/facturas/",
+    PAYMENT_REPORT,
     "/api/formas-de-pago/",
     "/api/promesa-pago/",
 ];
@@ -90,6 +94,7 @@ mod tests {
         assert_eq!(template_for("/api/clientes//"), Some("/api/clientes/"));
         assert_eq!(template_for("/api/tasks/abc"), Some("/api/tasks/{id}/"));
         assert_eq!(template_for("/api/tickets/asuntos-tickets"), Some("/api/tickets/asuntos-tickets/"));
+        assert_eq!(template_for("/api/facturas/reportar-pago/40001"), Some(PAYMENT_REPORT));
         assert_eq!(template_for("/api/nada/"), None);
     }
 }

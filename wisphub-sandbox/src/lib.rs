@@ -67,9 +67,22 @@
 //!
 //! Every accepted promise is kept, stalled answers included: [`Sandbox::payment_promises`], or
 //! `GET /_sandbox/payment-promises` from outside (not in the request log).
+//!
+//! `POST /api/facturas/reportar-pago/{id_factura}/` (route template in the log and for
+//! [`Sandbox::count`] / [`Sandbox::force_next_on`]: `/api/facturas/reportar-pago/{id}/`) takes
+//! multipart/form-data only, with six parts: `forma_pago` (an id of `/api/formas-de-pago/`),
+//! `fecha_pago` (`YYYY-MM-DD HH:MM`), `referencia` (1..=100 characters), `comprobante_pago` and
+//! `nombre_user` (both may be empty) and the file `comprobante_pago_archivo` (declared as PDF,
+//! DOC/DOCX, JPEG, PNG, GIF or HEIF/HEIC; not WebP, not empty). The invoice is looked up first: one
+//! the tenant lacks is 404 `{"detail": "No encontrado."}` whatever the body; then any other body
+//! is 400 `{"detail"}`, and missing or bad parts 400 naming each. Success is 200 `{"task_id",
+//! "messages"}` and changes no invoice. This route alone takes bodies up to 10 MiB (others 1 MiB).
+//! Accepted reports are kept, stalled answers included, described but never their file:
+//! [`Sandbox::payment_reports`], or `GET /_sandbox/payment-reports` (not in the request log).
 
 // Modules only import from the ones before them in this order, so the graph has no loop:
-// text, paging, body, django, log → faults → data → config → state → middleware → routes → cli → this root.
+// text, paging, body, django, log → faults → data → config → state → middleware → routes → cli
+// → this root.
 mod body;
 pub mod cli;
 mod config;
@@ -203,6 +216,14 @@ impl Sandbox {
     /// "YYYY-MM-DD", "comentarios", "accion", "recibida"}`.
     pub fn payment_promises(&self) -> Vec<serde_json::Value> {
         self.state.payment_promises()
+    }
+
+    /// Every payment report accepted by `POST /api/facturas/reportar-pago/{id}/`, oldest first,
+    /// stalled answers included: `{"id_factura", "forma_pago", "fecha_pago": "YYYY-MM-DD HH:MM",
+    /// "referencia", "comprobante_pago", "nombre_user", "file_name", "file_type" (the part's declared
+    /// type), "file_size" (bytes), "file_sha256" (hex), "task_id" (as answered), "recibida"}`.
+    pub fn payment_reports(&self) -> Vec<serde_json::Value> {
+        self.state.payment_reports()
     }
 
     /// The tenant's date (America/Bogota) when the sandbox started: invoices are dated from it and

@@ -18,6 +18,13 @@ use crate::state::{SandboxState, Verdict};
 
 /// Bodies beyond this are refused; WispHub forms are tiny.
 const BODY_LIMIT: usize = 1 << 20;
+/// The payment report carries a receipt (a phone photo or a scanned PDF runs to several MiB).
+const UPLOAD_LIMIT: usize = 10 << 20;
+
+/// Only the route that takes a file gets the larger limit.
+fn body_limit(route: Option<&str>) -> usize {
+    if route == Some(django::PAYMENT_REPORT) { UPLOAD_LIMIT } else { BODY_LIMIT }
+}
 
 fn authorized(headers: &HeaderMap, key: &str) -> bool {
     headers
@@ -36,7 +43,7 @@ pub(crate) async fn track(State(state): State<SandboxState>, request: Request, n
     let misspelled = django::has_empty_segment(request.uri().path());
     let matched = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).filter(|_| !misspelled);
     let (mut parts, body) = request.into_parts();
-    let bytes = to_bytes(body, BODY_LIMIT).await;
+    let bytes = to_bytes(body, body_limit(matched.as_deref())).await;
     let form = match (&bytes, &parts.method) {
         (_, &Method::GET | &Method::HEAD | &Method::DELETE | &Method::OPTIONS) => ParsedForm::None,
         (Ok(bytes), _) => body::parse(&parts.headers, bytes.clone()).await,

@@ -159,6 +159,11 @@ impl SandboxState {
         self.data().promises.clone()
     }
 
+    /// Every accepted payment report, oldest first, stalled answers included.
+    pub fn payment_reports(&self) -> Vec<serde_json::Value> {
+        self.data().payment_reports.clone()
+    }
+
     /// The tenant's date (Bogotá) when the sandbox started.
     pub fn today(&self) -> chrono::NaiveDate {
         self.data().today

@@ -12,6 +12,7 @@ use shared::wisphub::{UpstreamError, WispHub};
 use utoipa::ToSchema;
 
 use crate::invoices::{DateField, InvoiceQuery, InvoiceRecord, InvoiceState, invoices, windows};
+use crate::report::ReportedPayment;
 
 /// How long a balance answers repeated questions of one conversation, and how many are kept.
 const BALANCE_TTL: Duration = Duration::from_secs(60);
@@ -43,6 +44,8 @@ pub struct Balance {
     pub cut_off_date: Option<NaiveDate>,
     /// `PAYMENT_PORTAL_URL`, when configured.
     pub payment_url: Option<String>,
+    /// This service's payment reports of the last 30 days, under the cashiers' review (docs/api.md §15).
+    pub reported_payments: Vec<ReportedPayment>,
 }
 
 /// A pending invoice, without any of the customer data WispHub embeds in it.
@@ -77,6 +80,13 @@ pub enum BalanceOutcome {
 
 /// Balances read in the last minute, by service id (per instance).
 pub struct RecentBalances(Recent<Balance>);
+
+impl RecentBalances {
+    /// Drops a service's balance, so the next read shows what just changed (a payment report).
+    pub fn forget(&self, service_id: i64) {
+        self.0.forget(service_id);
+    }
+}
 
 impl Default for RecentBalances {
     fn default() -> Self {
@@ -159,6 +169,8 @@ fn summarise(
         payment_status,
         cut_off_date,
         payment_url: settings.payment_url.clone(),
+        // Read from the report book on every answer, never from this per-instance memory.
+        reported_payments: Vec::new(),
     }
 }
 

@@ -6,11 +6,15 @@ mod balance;
 mod invoices;
 mod methods;
 mod promise;
+mod receipt;
+mod report;
+mod report_form;
+mod reports;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -30,6 +34,8 @@ use utoipa_axum::routes;
 use balance::{Balance, BalanceOutcome, BalanceSettings, LastPayment, PaymentStatus, PendingInvoice, RecentBalances};
 use methods::{PaymentMethod, PaymentMethodCatalogue, PaymentMethods};
 use promise::{PromiseOutcome, PromiseSettings};
+use report::{ReportSettings, ReportedPayment};
+use report_form::{ReceiptBody, ReportBody, ReportMultipart};
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(
@@ -39,11 +45,15 @@ use promise::{PromiseOutcome, PromiseSettings};
     PaymentStatus,
     PaymentMethods,
     PaymentMethod,
-    PromiseBody
+    PromiseBody,
+    ReportBody,
+    ReceiptBody,
+    ReportMultipart,
+    ReportedPayment
 )))]
 struct BillingApi;
 
-const NOTHING_PENDING: &str = "El cliente no tiene facturas pendientes.";
+pub(crate) const NOTHING_PENDING: &str = "El cliente no tiene facturas pendientes.";
 
 /// A comment longer than this is refused (WispHub keeps it with the promise).
 const MAX_COMMENT_CHARS: usize = 200;
@@ -81,12 +91,25 @@ impl BillingState {
             zone: config.tenant_timezone,
         }
     }
+
+    fn report_settings(&self) -> ReportSettings {
+        let config = &self.app.config;
+        ReportSettings {
+            max_age_days: config.billing.report_max_age_days,
+            daily_limit: config.billing.report_daily_limit,
+            zone: config.tenant_timezone,
+        }
+    }
 }
 
 /// Each route registered from its own `#[utoipa::path]`, so its path and its document are one literal.
-fn api(guard: &Guard) -> OpenApiRouter<BillingState> {
+/// The payment report alone takes a body as large as a receipt (its base64 JSON form included).
+fn api(guard: &Guard, report_body_limit: usize) -> OpenApiRouter<BillingState> {
     let read = OpenApiRouter::new().routes(routes!(get_balance)).routes(routes!(list_payment_methods));
-    let write = OpenApiRouter::new().routes(routes!(create_payment_promise));
+    let report = OpenApiRouter::new()
+        .routes(routes!(reports::create_payment_report))
+        .layer(DefaultBodyLimit::max(report_body_limit));
+    let write = OpenApiRouter::new().routes(routes!(create_payment_promise)).merge(report);
     OpenApiRouter::with_openapi(BillingApi::openapi())
         .merge(guard.require(Scope::BillingRead, read))
         .merge(guard.require(Scope::BillingWrite, write))
@@ -119,12 +142,13 @@ pub fn router(state: AppState) -> Router {
         balances: Arc::new(RecentBalances::default()),
         methods: Arc::new(PaymentMethodCatalogue::new()),
     };
-    Router::from(api(&guard)).with_state(billing)
+    let report_body_limit = billing.app.config.billing.report_body_limit();
+    Router::from(api(&guard, report_body_limit)).with_state(billing)
 }
 
 /// The OpenAPI document of this function's routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api(&Guard::DocumentOnly).into_openapi()
+    api(&Guard::DocumentOnly, 0).into_openapi()
 }
 
 /// What the customer owes: the sum of their pending invoices, oldest due first, and their last payment.
@@ -151,7 +175,8 @@ async fn get_balance(State(state): State<BillingState>, verified: VerifiedServic
     let settings = state.balance_settings();
     Ok(match balance::balance(&state.app.wisphub, &state.balances, &settings, service_id).await? {
         BalanceOutcome::UnknownClient => Reply::client_not_found(),
-        BalanceOutcome::Found(balance) => {
+        BalanceOutcome::Found(mut balance) => {
+            balance.reported_payments = report::recent(&*state.app.store, service_id).await?;
             let message = if balance.pending_invoices.is_empty() {
                 NOTHING_PENDING.to_owned()
             } else {

@@ -4,19 +4,18 @@
 //! cannot together pass a limit; a promise is written into the book *before* the one WispHub POST,
 //! so a POST whose answer is lost still counts, and one conversation never yields two promises.
 
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use chrono::{Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::ApiError;
+use shared::book::Book;
 use shared::clock::now_secs;
 use shared::error::Write;
-use shared::store::{Store, StoreError};
-use shared::wisphub::{Payload, Route, UpstreamError, WispHub, refusal_reason};
-
-/// Tries of read-check-write before the store is called too contended (503).
-const BOOK_TRIES: usize = 5;
+use shared::store::Store;
+use shared::wisphub::{Payload, Route, WispHub};
+use shared::write_once::{Settled, send_once};
 
 /// What the promise rules need from the configuration.
 #[derive(Debug, Clone)]
@@ -35,12 +34,6 @@ pub struct KeptPromise {
     pub promise_date: NaiveDate,
     /// Unix seconds when it was written to the book (before the POST).
     pub made_at: u64,
-}
-
-/// A service's promises within the window.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Book {
-    promises: Vec<KeptPromise>,
 }
 
 /// What asking for a promise led to.
@@ -84,37 +77,24 @@ pub async fn promise(
     if let Some(refusal) = reserve(store, settings, service_id, today, &kept).await? {
         return Ok(refusal);
     }
+    let book = Book::new(store, book_key(service_id));
     let body = json!({
         "id_factura": invoice_id,
         "fecha_limite": promise_date.format("%Y-%m-%d").to_string(),
         "comentarios": comment,
         "accion": u8::from(settings.reactivate),
     });
-    let answer = match wisphub.send(Method::POST, &Route::PaymentPromise, Payload::Json(body)).await {
-        Ok(answer) => answer,
-        // The promise may exist upstream: it stays in the book, so a retry answers `exists`.
-        Err(cause) if cause.may_have_happened() => return Err(lost(cause)),
-        Err(e) => {
-            unreserve(store, service_id, &kept).await;
-            return Err(e.into());
+    let post = wisphub.send(Method::POST, &Route::PaymentPromise, Payload::Json(body));
+    Ok(match send_once(Write::PaymentPromise, post, async || book.take_back(&kept).await).await? {
+        Settled::Done(_) => {
+            PromiseOutcome::Created { invoice_id, promise_date, reactivation_requested: settings.reactivate }
         }
-    };
-    if answer.status.is_success() {
-        return Ok(PromiseOutcome::Created { invoice_id, promise_date, reactivation_requested: settings.reactivate });
-    }
-    if answer.status.is_client_error() && answer.status != StatusCode::TOO_MANY_REQUESTS {
-        unreserve(store, service_id, &kept).await;
-        return Ok(PromiseOutcome::Refused(refusal_reason(&answer.body)));
-    }
-    // A 5xx may come from a gateway after WispHub did the work: counted, like a lost answer.
-    Err(lost(UpstreamError::BadStatus(answer.status.as_u16())))
+        Settled::Refused(reason) => PromiseOutcome::Refused(reason),
+    })
 }
 
-fn lost(cause: UpstreamError) -> ApiError {
-    ApiError::OutcomeUnknown { write: Write::PaymentPromise, cause }
-}
-
-/// Writes `kept` into the service's book if the rules allow it; otherwise the rule that says no.
+/// Writes `kept` into the service's book if the rules allow it as of `today` (one active promise,
+/// `limit` within the window); otherwise the rule that says no.
 async fn reserve(
     store: &dyn Store,
     settings: &PromiseSettings,
@@ -122,56 +102,17 @@ async fn reserve(
     today: NaiveDate,
     kept: &KeptPromise,
 ) -> Result<Option<PromiseOutcome>, ApiError> {
-    let key = book_key(service_id);
     let window_secs = u64::from(settings.window_days) * 24 * 60 * 60;
-    for _ in 0..BOOK_TRIES {
-        let item = store.get(&key).await?;
-        let mut book: Book = match &item {
-            Some(item) => serde_json::from_str(&item.value).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            None => Book::default(),
-        };
-        book.promises.retain(|p| p.made_at + window_secs > kept.made_at);
-        if let Some(active) = book.promises.iter().find(|p| p.promise_date >= today) {
-            return Ok(Some(PromiseOutcome::Exists(active.clone())));
-        }
-        if book.promises.len() >= settings.limit as usize {
-            let (limit, window_days) = (settings.limit, settings.window_days);
-            return Ok(Some(PromiseOutcome::LimitReached { limit, window_days }));
-        }
-        book.promises.push(kept.clone());
-        let value = serde_json::to_string(&book).map_err(|e| ApiError::Internal(format!("a promise book: {e}")))?;
-        let expires_at = kept.made_at + window_secs;
-        let written = match &item {
-            Some(item) => store.update_if_version(&key, item.version, &value, expires_at).await,
-            None => store.put_if_absent(&key, &value, expires_at).await,
-        };
-        match written {
-            Ok(()) => return Ok(None),
-            Err(StoreError::ConditionFailed) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(StoreError::Unavailable("the promise book is too contended".into()).into())
-}
-
-/// Takes back a promise WispHub certainly did not make. A failure here only leaves it counted
-/// until the window passes, which errs on the side of never promising twice.
-async fn unreserve(store: &dyn Store, service_id: i64, kept: &KeptPromise) {
-    let key = book_key(service_id);
-    for _ in 0..BOOK_TRIES {
-        let Ok(Some(item)) = store.get(&key).await else { return };
-        let Ok(mut book) = serde_json::from_str::<Book>(&item.value) else { return };
-        book.promises.retain(|p| p != kept);
-        let Ok(value) = serde_json::to_string(&book) else { return };
-        match store.update_if_version(&key, item.version, &value, item.expires_at).await {
-            Err(StoreError::ConditionFailed) => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "a refused promise stays counted until its window passes");
-                return;
+    let (limit, window_days) = (settings.limit, settings.window_days);
+    Book::new(store, book_key(service_id))
+        .record(kept, kept.made_at + window_secs, |promises: &mut Vec<KeptPromise>| {
+            promises.retain(|p| p.made_at + window_secs > kept.made_at);
+            if let Some(active) = promises.iter().find(|p| p.promise_date >= today) {
+                return Some(PromiseOutcome::Exists(active.clone()));
             }
-            Ok(()) => return,
-        }
-    }
+            (promises.len() >= limit as usize).then_some(PromiseOutcome::LimitReached { limit, window_days })
+        })
+        .await
 }
 
 /// The store key of a service's promise book.
@@ -216,7 +157,7 @@ mod tests {
         let third = KeptPromise { invoice_id: 1, promise_date: date(40), made_at: now };
         let limited = reserve(&store, &settings, 7, date(30), &third).await.unwrap();
         assert_eq!(limited, Some(PromiseOutcome::LimitReached { limit: 2, window_days: 90 }));
-        unreserve(&store, 7, &second).await;
+        Book::new(&store, book_key(7)).take_back(&second).await;
         assert_eq!(
             reserve(&store, &settings, 7, date(30), &third).await.unwrap(),
             None,

@@ -13,7 +13,8 @@ use shared::error::{FieldProblem, Write};
 use shared::ids::{ServiceId, ZoneId};
 use shared::outage::Outage;
 use shared::store::Store;
-use shared::wisphub::{Answer, Payload, Route, UpstreamError, WispHub, refusal_reason};
+use shared::wisphub::{Payload, Route, WispHub};
+use shared::write_once::{Settled, send_once};
 use utoipa::ToSchema;
 
 use crate::model::{Ticket, TicketRecord};
@@ -187,13 +188,16 @@ async fn create_within_limit(
     if open >= max {
         return Ok(Creation::ZoneFull { open, max });
     }
-    // Sent once: a POST that may have happened is never retried here; a lost answer is told apart
-    // so the idempotency record can keep the attempt for a retry to look up.
-    match wisphub.send(Method::POST, &Route::Tickets, Payload::Multipart(form)).await {
-        Ok(answer) => outcome(answer),
-        Err(cause) if cause.may_have_happened() => Err(ApiError::OutcomeUnknown { write: Write::Ticket, cause }),
-        Err(e) => Err(e.into()),
-    }
+    // The ticket's record is the idempotency record its handler holds (it keeps an unknown outcome
+    // for a retry to look up), so there is nothing to take back here.
+    let post = wisphub.send(Method::POST, &Route::Tickets, Payload::Multipart(form));
+    Ok(match send_once(Write::Ticket, post, async || {}).await? {
+        // The ticket exists now: an unreadable echo must not turn it into an error (a retry would duplicate it).
+        Settled::Done(answer) => {
+            Creation::Created(serde_json::from_value::<TicketRecord>(answer.body).ok().map(Ticket::from))
+        }
+        Settled::Refused(reason) => Creation::Refused(reason),
+    })
 }
 
 /// The multipart fields of docs/wisphub.md §3: `asunto` and `asuntos_default` must agree, codes not labels.
@@ -218,22 +222,6 @@ fn form(config: &Config, new: &NewTicket, subject: &str, priority: u8) -> Vec<(&
         ("departamentos_default", DEPARTMENT.to_owned()),
         ("origen_reporte", REPORT_ORIGIN.to_owned()),
     ]
-}
-
-fn outcome(answer: Answer) -> Result<Creation, ApiError> {
-    if answer.status.is_success() {
-        // The ticket exists now: an unreadable echo must not turn it into an error (a retry would duplicate it).
-        return Ok(Creation::Created(serde_json::from_value::<TicketRecord>(answer.body).ok().map(Ticket::from)));
-    }
-    if answer.status.as_u16() == 400 {
-        return Ok(Creation::Refused(refusal_reason(&answer.body)));
-    }
-    let cause = UpstreamError::BadStatus(answer.status.as_u16());
-    // A gateway's 5xx may come after WispHub made the ticket: the retry looks for it first.
-    if cause.may_have_happened() {
-        return Err(ApiError::OutcomeUnknown { write: Write::Ticket, cause });
-    }
-    Err(cause.into())
 }
 
 /// An id from a number or a numeric string; null or a blank string is "not given".

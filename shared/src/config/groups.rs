@@ -46,7 +46,7 @@ fn ticket_priorities(vars: &Vars) -> Result<Option<HashMap<String, u8>>, ConfigE
 }
 
 /// What the billing function reads: how far back invoices are looked for, the payment portal,
-/// and the payment promise rules.
+/// the payment promise rules and the payment report rules.
 #[derive(Debug, Clone)]
 pub struct BillingSettings {
     pub lookback_months: u32,
@@ -58,9 +58,20 @@ pub struct BillingSettings {
     pub promise_limit: u32,
     pub promise_window_days: u32,
     pub promise_reactivate: bool,
+    /// Payment reports (docs/api.md §15): the largest receipt, how far back a payment may be dated,
+    /// and reports per service per tenant-local day.
+    pub report_max_bytes: usize,
+    pub report_max_age_days: u32,
+    pub report_daily_limit: u32,
 }
 
 impl BillingSettings {
+    /// The body limit of a payment report (and of the MCP door, which carries one): a receipt of
+    /// `report_max_bytes` in base64 (a third larger than its bytes), plus room for the other fields.
+    pub fn report_body_limit(&self) -> usize {
+        self.report_max_bytes.div_ceil(3) * 4 + crate::http::BODY_LIMIT_BYTES
+    }
+
     pub(super) fn read(vars: &Vars) -> Result<Self, ConfigError> {
         Ok(BillingSettings {
             lookback_months: vars.parsed::<u32>("BILLING_LOOKBACK_MONTHS", 12)?.clamp(1, 60),
@@ -69,6 +80,9 @@ impl BillingSettings {
             promise_limit: vars.parsed::<u32>("PAYMENT_PROMISE_LIMIT", 2)?.max(1),
             promise_window_days: vars.parsed::<u32>("PAYMENT_PROMISE_WINDOW_DAYS", 90)?.max(1),
             promise_reactivate: vars.parsed("PAYMENT_PROMISE_REACTIVATE", true)?,
+            report_max_bytes: vars.parsed::<usize>("PAYMENT_REPORT_MAX_BYTES", 4 * 1024 * 1024)?.max(1024),
+            report_max_age_days: vars.parsed::<u32>("PAYMENT_REPORT_MAX_AGE_DAYS", 30)?.max(1),
+            report_daily_limit: vars.parsed::<u32>("PAYMENT_REPORT_DAILY_LIMIT", 3)?.max(1),
         })
     }
 }

@@ -100,7 +100,8 @@ fn media_types_are_read_by_their_essence() {
     assert_eq!(of("Application/JSON; charset=utf-8"), MediaType::Json);
     assert_eq!(of("application/merge-patch+json"), MediaType::Json);
     assert_eq!(of("application/x-www-form-urlencoded"), MediaType::Form);
-    for other in ["text/plain", "multipart/form-data; boundary=x", "application/+json", "json", ""] {
+    assert_eq!(of("multipart/form-data; boundary=x"), MediaType::Multipart);
+    for other in ["text/plain", "multipart/mixed; boundary=x", "application/+json", "json", ""] {
         assert_eq!(of(other), MediaType::Other, "{other}");
     }
 }

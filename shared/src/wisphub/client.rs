@@ -64,6 +64,28 @@ pub enum Payload {
     Json(Value),
     /// `multipart/form-data` text fields, in order.
     Multipart(Vec<(&'static str, String)>),
+    /// `multipart/form-data` text fields and one file part.
+    MultipartWithFile(Vec<(&'static str, String)>, FilePart),
+}
+
+/// A file sent in a multipart body: its part name, file name, content type and bytes.
+#[derive(Clone)]
+pub struct FilePart {
+    pub name: &'static str,
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: bytes::Bytes,
+}
+
+// Never the bytes (a customer's receipt): its name, type and size.
+impl std::fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilePart")
+            .field("name", &self.name)
+            .field("content_type", &self.content_type)
+            .field("size", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// The status and decoded body of a write (2xx or a 4xx with its DRF reasons).
@@ -196,9 +218,14 @@ impl WispHub {
         }
         request = match payload {
             Some(Payload::Json(body)) => request.json(&body),
-            Some(Payload::Multipart(fields)) => {
-                let form = fields.into_iter().fold(reqwest::multipart::Form::new(), |form, (k, v)| form.text(k, v));
-                request.multipart(form)
+            Some(Payload::Multipart(fields)) => request.multipart(text_form(fields)),
+            Some(Payload::MultipartWithFile(fields, file)) => {
+                let part = |file: &FilePart| {
+                    reqwest::multipart::Part::stream(file.bytes.clone()).file_name(file.file_name.clone())
+                };
+                // Our content types are fixed, well-formed names; an unparsable one goes untyped.
+                let typed = part(&file).mime_str(file.content_type).unwrap_or_else(|_| part(&file));
+                request.multipart(text_form(fields).part(file.name, typed))
             }
             None => request,
         };
@@ -261,4 +288,8 @@ pub(super) fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Upstre
 /// The first byte of a body that is not white space: what kind of document it is.
 pub(super) fn first_byte(body: &[u8]) -> Option<u8> {
     body.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+/// Text fields as a multipart form, in their order.
+fn text_form(fields: Vec<(&'static str, String)>) -> reqwest::multipart::Form {
+    fields.into_iter().fold(reqwest::multipart::Form::new(), |form, (k, v)| form.text(k, v))
 }

@@ -10,7 +10,7 @@ mod paging;
 pub mod payment_status;
 pub mod plans;
 
-pub use client::{Answer, Payload, WispHub, WispHubSettings};
+pub use client::{Answer, FilePart, Payload, WispHub, WispHubSettings};
 
 /// A WispHub route we call; the template is what traces show (never ids or personal data).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub enum Route {
     Invoices,
     PaymentMethods,
     PaymentPromise,
+    /// A payment report for an invoice (a receipt for the cashiers to review).
+    PaymentReport(i64),
 }
 
 impl Route {
@@ -48,6 +50,7 @@ impl Route {
             Route::Invoices => "/api/facturas/",
             Route::PaymentMethods => "/api/formas-de-pago/",
             Route::PaymentPromise => "/api/promesa-pago/",
+            Route::PaymentReport(_) => "/api/facturas/reportar-pago/{id}/",
         }
     }
 
@@ -63,6 +66,7 @@ impl Route {
             Route::Ticket(id) => format!("/api/tickets/{id}/"),
             Route::PppoePlan(id) => format!("/api/plan-internet/pppoe/{id}/"),
             Route::QueuePlan(id) => format!("/api/plan-internet/queue/{id}/"),
+            Route::PaymentReport(id) => format!("/api/facturas/reportar-pago/{id}/"),
             fixed => fixed.template().to_owned(),
         }
     }

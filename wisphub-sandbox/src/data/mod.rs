@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use billing::Invoice;
 use billing::promise::Promise;
+use billing::report::{self as payment_report, PaymentReport};
 use client::Client;
 use devices::GeneralFaults;
 use ping::PingTask;
@@ -47,6 +48,8 @@ pub(crate) struct Data {
     pub invoices: Vec<Invoice>,
     /// Every payment promise accepted, oldest first, in record shape.
     pub promises: Vec<Value>,
+    /// Every payment report accepted, oldest first, in record shape (no file bytes).
+    pub payment_reports: Vec<Value>,
 }
 
 /// Bogotá wall-clock time now (UTC-5 all year, no DST since 1993).
@@ -80,6 +83,7 @@ impl Data {
             today,
             invoices,
             promises: Vec::new(),
+            payment_reports: Vec::new(),
         }
     }
 
@@ -129,6 +133,17 @@ impl Data {
         let service = billing::service_of(&self.invoices, promise.id_factura);
         self.promises.push(promise.record(service, tenant_now()));
         promise.echo()
+    }
+
+    /// Records an accepted payment report against an invoice of the tenant and returns WispHub's
+    /// answer; the invoice itself does not change (the ISP's cashiers review reports).
+    pub(crate) fn record_payment_report(&mut self, id_factura: i64, report: &PaymentReport, task_id: &str) -> Value {
+        self.payment_reports.push(report.record(id_factura, task_id, tenant_now()));
+        payment_report::answer(task_id)
+    }
+
+    pub(crate) fn has_invoice(&self, id: i64) -> bool {
+        billing::service_of(&self.invoices, id).is_some()
     }
 
     /// Starts a ping task for a known service and returns its id.

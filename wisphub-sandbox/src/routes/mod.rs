@@ -61,7 +61,8 @@ impl IntoResponse for BadBody {
 /// The body fields, or the DRF error a broken body earns.
 pub(crate) fn fields(form: ParsedForm) -> Result<Map<String, Value>, BadBody> {
     match form {
-        ParsedForm::Fields(map) => Ok(map),
+        // Routes taking no file ignore file parts, as a DRF serializer ignores undeclared fields.
+        ParsedForm::Fields(map) | ParsedForm::Multipart(map, _) => Ok(map),
         ParsedForm::None => Ok(Map::new()),
         ParsedForm::Invalid(status, message) => Err(BadBody(status, message)),
     }

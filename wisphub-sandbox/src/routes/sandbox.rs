@@ -19,6 +19,7 @@ pub(super) fn routes() -> Router<SandboxState> {
         .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/tickets", get(created_tickets))
         .route("/_sandbox/payment-promises", get(payment_promises))
+        .route("/_sandbox/payment-reports", get(payment_reports))
         .route("/_sandbox/general-faults", post(set_general_fault))
 }
 
@@ -60,6 +61,14 @@ async fn created_tickets(State(state): State<SandboxState>) -> Json<Value> {
 /// `recibida` ISO 8601 at -05:00).
 async fn payment_promises(State(state): State<SandboxState>) -> Json<Value> {
     Json(json!({ "promises": state.payment_promises() }))
+}
+
+/// Every payment report WispHub accepted since start, stalled answers included, oldest first:
+/// `{"reports": [{"id_factura": int, "forma_pago": int, "fecha_pago": "YYYY-MM-DD HH:MM",
+/// "referencia": str, "comprobante_pago": str, "nombre_user": str, "file_name": str, "file_type": str,
+/// "file_size": int, "file_sha256": hex, "task_id": str, "recibida": str}]}` (never the file itself).
+async fn payment_reports(State(state): State<SandboxState>) -> Json<Value> {
+    Json(json!({ "reports": state.payment_reports() }))
 }
 
 #[derive(Deserialize)]

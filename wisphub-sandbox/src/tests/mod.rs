@@ -5,6 +5,7 @@ mod billing;
 mod clients;
 mod faults;
 mod general_faults;
+mod payment_reports;
 mod promises;
 mod stalls;
 mod tickets;
@@ -64,6 +65,23 @@ impl App {
             None => builder.body(Body::empty()),
         }
         .expect("request");
+        self.call(request).await
+    }
+
+    /// A POST with the key and a body that need not be text (a file upload).
+    pub async fn post_bytes(&self, uri: &str, content_type: &str, body: Vec<u8>) -> Answer {
+        let request = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::HOST, "127.0.0.1:8001")
+            .header(header::AUTHORIZATION, format!("Api-Key {DEFAULT_API_KEY}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.call(request).await
+    }
+
+    async fn call(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.expect("infallible router");
         let status = response.status();
         let headers = response.headers().clone();

@@ -12,7 +12,7 @@ use crate::{DEFAULT_API_KEY, ForcedFault, SERVICE_WITH_SALDO_TRAP};
 const ROUTE: &str = "/api/promesa-pago/";
 
 /// The id of the oldest pending invoice of `service`.
-fn oldest_pending(app: &App, service: i64) -> i64 {
+pub(super) fn oldest_pending(app: &App, service: i64) -> i64 {
     let usuario = format!("cliente{service}@sandbox");
     let invoices = app.state.invoices();
     let found =

@@ -1,9 +1,10 @@
 //! WispHub's billing (docs/wisphub.md §2b): invoices as `/api/facturas/` renders them (state labels,
-//! amounts as numbers or decimal strings, the `saldo` trap), payment methods and the record of
-//! payment promises.
+//! amounts as numbers or decimal strings, the `saldo` trap), payment methods and the records of
+//! payment promises and payment reports.
 
 pub(crate) mod filter;
 pub(crate) mod promise;
+pub(crate) mod report;
 pub(crate) mod seed;
 
 use chrono::{NaiveDate, NaiveDateTime};
