@@ -3,7 +3,7 @@
 function's bootstrap answers its probe (one real API Gateway HTTP API, payload 2.0, event) through a
 local Lambda Runtime API, with our envelope; each scheduled function answers one EventBridge event.
 
-    scripts/lambda-smoke.py [--json] [.aws-sam/build]
+    scripts/lambda-smoke.py [--json] [--only LogicalId] [.aws-sam/build]
 
 For each function it starts a small Runtime API emulator on a free loopback port, runs the binary
 as Lambda would (AWS_LAMBDA_RUNTIME_API and the usual variables; configuration in plain environment
@@ -18,6 +18,7 @@ is created with boto3, which the SAM CLI venv has. An arm64 binary on an x86_64 
 qemu-user when `qemu-aarch64` and the arm64 C library (/usr/aarch64-linux-gnu) are installed.
 """
 
+import base64
 import hashlib
 import io
 import json
@@ -240,22 +241,29 @@ def function_env(name, port, table, endpoint):
     }
 
 
-def check(answer, event, case):
-    """Problems with the binary's answer, as readable lines (none when it is right)."""
-    method, path, _, status, action, www_authenticate = case
+def http_answer(answer):
+    """(response, lower-cased headers, body text, JSON body) of an HTTP API answer, or a problem line."""
     kind, raw, _ = answer
     if kind != "response":
-        return [f"the runtime reported an {kind}: {raw[:300]!r}"]
+        return f"the runtime reported an {kind}: {raw[:300]!r}"
     try:
         response = json.loads(raw)
         headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         body = response.get("body") or ""
         if response.get("isBase64Encoded"):
-            import base64
             body = base64.b64decode(body).decode()
-        envelope = json.loads(body)
+        return response, headers, body, json.loads(body)
     except (ValueError, AttributeError) as e:
-        return [f"not an HTTP API response with a JSON body ({e}): {raw[:300]!r}"]
+        return f"not an HTTP API response with a JSON body ({e}): {raw[:300]!r}"
+
+
+def check(answer, event, case):
+    """Problems with the binary's answer, as readable lines (none when it is right)."""
+    method, path, _, status, action, www_authenticate = case
+    decoded = http_answer(answer)
+    if isinstance(decoded, str):
+        return [decoded]
+    response, headers, body, envelope = decoded
     problems = []
     if response.get("statusCode") != status:
         problems.append(f"status {response.get('statusCode')}, expected {status}")
@@ -272,18 +280,10 @@ def check(answer, event, case):
 
 def check_jsonrpc(answer, exchange):
     """An MCP answer: 200 and a JSON-RPC result the exchange accepts."""
-    kind, raw, _ = answer
-    if kind != "response":
-        return [f"the runtime reported an {kind}: {raw[:300]!r}"]
-    try:
-        response = json.loads(raw)
-        body = response.get("body") or ""
-        if response.get("isBase64Encoded"):
-            import base64
-            body = base64.b64decode(body).decode()
-        message = json.loads(body)
-    except (ValueError, AttributeError) as e:
-        return [f"not a JSON-RPC answer ({e}): {raw[:300]!r}"]
+    decoded = http_answer(answer)
+    if isinstance(decoded, str):
+        return [decoded]
+    response, _, body, message = decoded
     method, _, accepts = exchange
     if response.get("statusCode") != 200 or not accepts(message.get("result") or {}):
         return [f"{method}: status {response.get('statusCode')}, {body[:300]}"]
@@ -370,10 +370,14 @@ def say(line):
 def main():
     args = sys.argv[1:]
     as_json = "--json" in args
-    args = [a for a in args if a != "--json"]
+    only = args[args.index("--only") + 1] if "--only" in args else None  # one function (the bench's)
+    args = [a for i, a in enumerate(args) if a not in ("--json", "--only") and (i == 0 or args[i - 1] != "--only")]
     build_dir = args[0] if args else ".aws-sam/build"
     built = sorted(d for d in os.listdir(build_dir) if os.path.isfile(os.path.join(build_dir, d, "bootstrap")))
     cases = registry()
+    if only is not None:
+        cases = {name: case for name, case in cases.items() if name == only}
+        built = [name for name in built if name == only]
     if sorted(cases) != built:
         sys.exit(f"lambda-smoke: built functions {built} are not the registry's {sorted(cases)}")
     unknown = [name for name, case in cases.items() if case is None and name not in SCHEDULED]

@@ -6,6 +6,7 @@ pub(crate) mod catalog;
 pub(crate) mod client;
 pub(crate) mod demo;
 pub(crate) mod devices;
+mod drf;
 pub(crate) mod filters;
 mod generator;
 pub(crate) mod ping;

@@ -1,12 +1,14 @@
 //! Validation of `POST /api/tickets/` the way WispHub's DRF serializer does it: every field checked,
 //! every error reported at once, in Spanish.
 
+use std::ops::RangeInclusive;
+
 use chrono::NaiveDateTime;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::catalog;
+use super::drf::Form;
 use super::tickets::TICKET_DATE_FORMAT;
-use crate::body::text;
 
 /// A ticket request that passed validation.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,93 +25,27 @@ pub(crate) struct NewTicket {
     pub origen_reporte: String,
 }
 
-const REQUIRED: &str = "Este campo es requerido.";
-const BLANK: &str = "Este campo no puede estar en blanco.";
-
-struct Checker<'a> {
-    fields: &'a Map<String, Value>,
-    errors: Map<String, Value>,
-}
-
-impl Checker<'_> {
-    fn fail(&mut self, field: &str, message: String) {
-        self.errors.insert(field.to_string(), json!([message]));
-    }
-
-    fn text(&mut self, field: &str) -> Option<String> {
-        match text(self.fields, field) {
-            None => self.fail(field, REQUIRED.into()),
-            Some(v) if v.trim().is_empty() => self.fail(field, BLANK.into()),
-            Some(v) => return Some(v),
-        }
-        None
-    }
-
-    fn primary_key(&mut self, field: &str, exists: impl Fn(i64) -> bool) -> Option<i64> {
-        let raw = self.text(field)?;
-        match raw.trim().parse::<i64>() {
-            Ok(id) if exists(id) => Some(id),
-            Ok(_) => {
-                self.fail(field, format!("Clave primaria \"{raw}\" inválida - objeto no existe."));
-                None
-            }
-            Err(_) => {
-                self.fail(field, "Tipo incorrecto. Se esperaba valor de clave primaria y se recibió str.".into());
-                None
-            }
-        }
-    }
-
-    fn code(&mut self, field: &str) -> Option<u8> {
-        let raw = self.text(field)?;
-        match raw.trim().parse::<u8>() {
-            Ok(code @ 1..=4) => Some(code),
-            _ => {
-                self.fail(field, format!("\"{raw}\" no es una elección válida."));
-                None
-            }
-        }
-    }
-
-    fn subject(&mut self, field: &str) -> Option<String> {
-        let raw = self.text(field)?;
-        if catalog::tenant_subjects().contains(&raw.as_str()) {
-            Some(raw)
-        } else {
-            self.fail(field, format!("Seleccione una opción válida. {raw} no es una de las opciones disponibles."));
-            None
-        }
-    }
-
-    fn date(&mut self, field: &str) -> Option<NaiveDateTime> {
-        let raw = self.text(field)?;
-        match NaiveDateTime::parse_from_str(raw.trim(), TICKET_DATE_FORMAT) {
-            Ok(t) => Some(t),
-            Err(_) => {
-                let message = "Fecha/hora con formato erróneo. Use uno de los siguientes formatos en su lugar: \
-                               DD/MM/YYYY HH:MM.";
-                self.fail(field, message.into());
-                None
-            }
-        }
-    }
-}
+/// Codes `estado` and `prioridad` accept.
+const CODES: RangeInclusive<u8> = 1..=4;
+/// How the ticket form's date fields are written, as DRF's error names it.
+const DATE_SHOWN: &str = "DD/MM/YYYY HH:MM";
 
 /// Checks every field; the error map is the 400 body.
 pub(crate) fn validate(
     fields: &Map<String, Value>,
     service_exists: impl Fn(i64) -> bool,
 ) -> Result<NewTicket, Map<String, Value>> {
-    let mut c = Checker { fields, errors: Map::new() };
+    let mut c = Form::new(fields);
+    let subjects = catalog::tenant_subjects();
     let servicio = c.primary_key("servicio", service_exists);
-    let asunto = c.subject("asunto");
-    let asuntos_default = c.subject("asuntos_default");
+    let asunto = c.option("asunto", &subjects);
+    let asuntos_default = c.option("asuntos_default", &subjects);
     let descripcion = c.text("descripcion");
-    let estado = c.code("estado");
-    let prioridad = c.code("prioridad");
+    let estado = c.code("estado", CODES);
+    let prioridad = c.code("prioridad", CODES);
     let tecnico = c.primary_key("tecnico", |id| catalog::staff(id).is_some());
-    let fecha_inicio = c.date("fecha_inicio");
-    let fecha_final = c.date("fecha_final");
+    let fecha_inicio = c.datetime("fecha_inicio", TICKET_DATE_FORMAT, DATE_SHOWN);
+    let fecha_final = c.datetime("fecha_final", TICKET_DATE_FORMAT, DATE_SHOWN);
     let departamento = c.text("departamento");
     let _departamentos_default = c.text("departamentos_default");
     let origen_reporte = c.text("origen_reporte");
@@ -118,51 +54,26 @@ pub(crate) fn validate(
     {
         c.fail("asuntos_default", "El asunto y asuntos_default deben ser iguales.".into());
     }
-    if !c.errors.is_empty() {
-        return Err(c.errors);
-    }
-    let (
-        Some(servicio),
-        Some(asunto),
-        Some(descripcion),
-        Some(estado),
-        Some(prioridad),
-        Some(tecnico),
-        Some(fecha_inicio),
-        Some(fecha_final),
-        Some(departamento),
-        Some(origen_reporte),
-    ) = (
-        servicio,
-        asunto,
-        descripcion,
-        estado,
-        prioridad,
-        tecnico,
-        fecha_inicio,
-        fecha_final,
-        departamento,
-        origen_reporte,
-    )
-    else {
-        return Err(c.errors);
-    };
-    Ok(NewTicket {
-        servicio,
-        asunto,
-        descripcion,
-        estado,
-        prioridad,
-        tecnico,
-        fecha_inicio,
-        fecha_final,
-        departamento,
-        origen_reporte,
+    c.finish(|| {
+        Some(NewTicket {
+            servicio: servicio?,
+            asunto: asunto?,
+            descripcion: descripcion?,
+            estado: estado?,
+            prioridad: prioridad?,
+            tecnico: tecnico?,
+            fecha_inicio: fecha_inicio?,
+            fecha_final: fecha_final?,
+            departamento: departamento?,
+            origen_reporte: origen_reporte?,
+        })
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn valid() -> Map<String, Value> {

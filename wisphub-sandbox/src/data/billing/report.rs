@@ -6,12 +6,13 @@ use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
 
 use super::payment_method;
-use crate::body::{Upload, text};
+use crate::body::Upload;
+use crate::data::drf::{Form, REQUIRED};
 
-const REQUIRED: &str = "Este campo es requerido.";
-const BLANK: &str = "Este campo no puede estar en blanco.";
 const FILE_PART: &str = "comprobante_pago_archivo";
 const DATE_FORMAT: &str = "%Y-%m-%d %H:%M";
+/// `DATE_FORMAT` as DRF's error names it.
+const DATE_SHOWN: &str = "YYYY-MM-DD hh:mm";
 const MAX_REFERENCIA: usize = 100;
 
 /// Receipt types accepted, judged by the part's declared type: PDF, DOC/DOCX, JPEG, PNG, GIF,
@@ -65,113 +66,58 @@ pub(crate) fn answer(task_id: &str) -> Value {
     json!({ "task_id": task_id, "messages": ["Pago reportado correctamente."] })
 }
 
-struct Checker<'a> {
-    fields: &'a Map<String, Value>,
-    errors: Map<String, Value>,
-}
-
-impl Checker<'_> {
-    fn fail(&mut self, field: &str, message: String) {
-        self.errors.insert(field.to_string(), json!([message]));
-    }
-
-    /// A text part, trimmed as DRF's CharField does; blank allowed or not.
-    fn text(&mut self, field: &str, allow_blank: bool) -> Option<String> {
-        match text(self.fields, field).map(|v| v.trim().to_string()) {
-            None => self.fail(field, REQUIRED.into()),
-            Some(v) if v.is_empty() && !allow_blank => self.fail(field, BLANK.into()),
-            Some(v) => return Some(v),
-        }
-        None
-    }
-
-    fn payment_method(&mut self, field: &str) -> Option<i64> {
-        let raw = self.text(field, false)?;
-        match raw.parse::<i64>() {
-            Ok(id) if payment_method(id).is_some() => Some(id),
-            Ok(_) => {
-                self.fail(field, format!("Clave primaria \"{raw}\" inválida - objeto no existe."));
-                None
-            }
-            Err(_) => {
-                self.fail(field, "Tipo incorrecto. Se esperaba valor de clave primaria y se recibió str.".into());
-                None
-            }
-        }
-    }
-
-    fn date(&mut self, field: &str) -> Option<NaiveDateTime> {
-        let raw = self.text(field, false)?;
-        NaiveDateTime::parse_from_str(&raw, DATE_FORMAT).ok().or_else(|| {
-            let message = "Fecha/hora con formato erróneo. Use uno de los siguientes formatos en su lugar: \
-                           YYYY-MM-DD hh:mm.";
-            self.fail(field, message.into());
-            None
-        })
-    }
-
-    fn reference(&mut self, field: &str) -> Option<String> {
-        let raw = self.text(field, false)?;
-        if raw.chars().count() > MAX_REFERENCIA {
-            self.fail(field, format!("Asegúrese de que este campo no tenga más de {MAX_REFERENCIA} caracteres."));
-            return None;
-        }
-        Some(raw)
-    }
-
-    fn receipt(&mut self, files: &[Upload]) -> Option<Upload> {
-        let Some(file) = files.iter().find(|f| f.field == FILE_PART) else {
-            // The part sent as text (no filename) is there, but it is not a file.
-            let message = if self.fields.contains_key(FILE_PART) {
-                "La información enviada no era un archivo. Compruebe el tipo de codificación del formulario."
-            } else {
-                REQUIRED
-            };
-            self.fail(FILE_PART, message.into());
-            return None;
-        };
-        let declared = file.content_type.as_deref().unwrap_or("");
-        if file.size == 0 {
-            self.fail(FILE_PART, "El archivo enviado está vacío.".into());
-        } else if !RECEIPT_TYPES.contains(&declared) {
-            let shown = if declared.is_empty() { "sin tipo" } else { declared };
-            let message =
-                format!("Tipo de archivo no permitido ({shown}): envíe PDF, DOC, DOCX, JPEG, PNG, GIF o HEIF/HEIC.");
-            self.fail(FILE_PART, message);
+/// The receipt file: declared as one of `RECEIPT_TYPES`, not empty.
+fn receipt(form: &mut Form, files: &[Upload]) -> Option<Upload> {
+    let Some(file) = files.iter().find(|f| f.field == FILE_PART) else {
+        // The part sent as text (no filename) is there, but it is not a file.
+        let message = if form.has(FILE_PART) {
+            "La información enviada no era un archivo. Compruebe el tipo de codificación del formulario."
         } else {
-            return Some(file.clone());
-        }
-        None
+            REQUIRED
+        };
+        form.fail(FILE_PART, message.into());
+        return None;
+    };
+    let declared = file.content_type.as_deref().unwrap_or("");
+    if file.size == 0 {
+        form.fail(FILE_PART, "El archivo enviado está vacío.".into());
+    } else if !RECEIPT_TYPES.contains(&declared) {
+        let shown = if declared.is_empty() { "sin tipo" } else { declared };
+        let message =
+            format!("Tipo de archivo no permitido ({shown}): envíe PDF, DOC, DOCX, JPEG, PNG, GIF o HEIF/HEIC.");
+        form.fail(FILE_PART, message);
+    } else {
+        return Some(file.clone());
     }
+    None
 }
 
-/// The report, or DRF's 400 body naming every bad or missing part.
+/// The report, or DRF's 400 body naming every bad or missing part (text parts trimmed as DRF's
+/// CharField does).
 pub(crate) fn validate(fields: &Map<String, Value>, files: &[Upload]) -> Result<PaymentReport, Map<String, Value>> {
-    let mut c = Checker { fields, errors: Map::new() };
-    let forma_pago = c.payment_method("forma_pago");
-    let fecha_pago = c.date("fecha_pago");
-    let referencia = c.reference("referencia");
-    let comprobante_pago = c.text("comprobante_pago", true);
-    let nombre_user = c.text("nombre_user", true);
-    let receipt = c.receipt(files);
-    match (forma_pago, fecha_pago, referencia, comprobante_pago, nombre_user, receipt) {
-        (
-            Some(forma_pago),
-            Some(fecha_pago),
-            Some(referencia),
-            Some(comprobante_pago),
-            Some(nombre_user),
-            Some(receipt),
-        ) if c.errors.is_empty() => {
-            Ok(PaymentReport { forma_pago, fecha_pago, referencia, comprobante_pago, nombre_user, receipt })
-        }
-        _ => Err(c.errors),
-    }
+    let mut c = Form::trimmed(fields);
+    let forma_pago = c.primary_key("forma_pago", |id| payment_method(id).is_some());
+    let fecha_pago = c.datetime("fecha_pago", DATE_FORMAT, DATE_SHOWN);
+    let referencia = c.text_up_to("referencia", MAX_REFERENCIA);
+    let comprobante_pago = c.text_or_blank("comprobante_pago");
+    let nombre_user = c.text_or_blank("nombre_user");
+    let receipt = receipt(&mut c, files);
+    c.finish(|| {
+        Some(PaymentReport {
+            forma_pago: forma_pago?,
+            fecha_pago: fecha_pago?,
+            referencia: referencia?,
+            comprobante_pago: comprobante_pago?,
+            nombre_user: nombre_user?,
+            receipt: receipt?,
+        })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::drf::BLANK;
 
     fn receipt(content_type: Option<&str>, size: u64) -> Upload {
         Upload {
