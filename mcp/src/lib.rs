@@ -7,7 +7,8 @@ mod catalogue;
 mod server;
 mod tools;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -52,12 +53,35 @@ pub fn deployed() -> Vec<&'static Function> {
     registry::FUNCTIONS.iter().copied().chain([&FUNCTION]).collect()
 }
 
+type Transport = StreamableHttpService<Agent, LocalSessionManager>;
+
 #[derive(Clone)]
 struct McpState {
     agent: Agent,
     allowed_hosts: Arc<[String]>,
     /// A REST body's limit, or a payment report's: `report_payment` carries a receipt.
     max_body_bytes: usize,
+    /// The transport for each host it answers behind (none locally; the API's domain behind API
+    /// Gateway), built once: it holds no session, only its configuration.
+    transports: Arc<Mutex<HashMap<Option<String>, Transport>>>,
+}
+
+impl McpState {
+    fn transport(&self, gateway_domain: Option<String>) -> Transport {
+        let mut transports = self.transports.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = transports.entry(gateway_domain.clone()).or_insert_with(|| {
+            let hosts = self.allowed_hosts.iter().cloned().chain(gateway_domain);
+            let config = StreamableHttpServerConfig::default()
+                .with_legacy_session_mode(false)
+                .with_json_response(true)
+                .with_sse_keep_alive(None)
+                .with_allowed_hosts(hosts)
+                .with_max_request_body_bytes(self.max_body_bytes);
+            let agent = self.agent.clone();
+            StreamableHttpService::new(move || Ok(agent.clone()), Arc::new(LocalSessionManager::default()), config)
+        });
+        entry.clone()
+    }
 }
 
 /// `POST /mcp` behind the door (a bearer token or an API key, any scope: each tool checks its own).
@@ -72,26 +96,18 @@ pub fn router(state: AppState) -> Router {
         agent,
         allowed_hosts: state.config.mcp_allowed_hosts.clone().into(),
         max_body_bytes: state.config.billing.report_body_limit(),
+        transports: Arc::default(),
     };
     let routes = Router::new().route("/mcp", post(serve)).with_state(mcp);
     require_caller(routes, Arc::new(Door::new(&state)))
 }
 
-/// One MCP message. The transport is built per request: it holds no session, and behind API
-/// Gateway the host it must accept is the API's own domain, which only the request knows.
+/// One MCP message, through the transport of the host it came to: behind API Gateway the host it
+/// must accept is the API's own domain, which only the request knows.
 async fn serve(State(mcp): State<McpState>, request: Request) -> Response {
-    let mut hosts = mcp.allowed_hosts.to_vec();
-    if let Some(RequestContext::ApiGatewayV2(context)) = request.extensions().get::<RequestContext>() {
-        hosts.extend(context.domain_name.clone());
-    }
-    let config = StreamableHttpServerConfig::default()
-        .with_legacy_session_mode(false)
-        .with_json_response(true)
-        .with_sse_keep_alive(None)
-        .with_allowed_hosts(hosts)
-        .with_max_request_body_bytes(mcp.max_body_bytes);
-    let agent = mcp.agent.clone();
-    let transport =
-        StreamableHttpService::new(move || Ok(agent.clone()), Arc::new(LocalSessionManager::default()), config);
-    transport.handle(request).await.map(axum::body::Body::new).into_response()
+    let gateway_domain = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
+        _ => None,
+    };
+    mcp.transport(gateway_domain).handle(request).await.map(axum::body::Body::new).into_response()
 }
