@@ -1,6 +1,7 @@
 //! The settings one function group reads, each in its own struct.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 
@@ -84,5 +85,22 @@ impl BillingSettings {
             report_max_age_days: vars.parsed::<u32>("PAYMENT_REPORT_MAX_AGE_DAYS", 30)?.max(1),
             report_daily_limit: vars.parsed::<u32>("PAYMENT_REPORT_DAILY_LIMIT", 3)?.max(1),
         })
+    }
+}
+
+/// What events read (docs/api.md §16): how long the feed keeps them.
+#[derive(Debug, Clone)]
+pub struct EventSettings {
+    /// `EVENT_RETENTION_DAYS`: events older than this leave the feed, and a cursor into them is refused.
+    pub retention: Duration,
+}
+
+impl EventSettings {
+    pub(super) fn read(vars: &Vars) -> Result<Self, ConfigError> {
+        let days: u64 = vars.parsed("EVENT_RETENTION_DAYS", 7)?;
+        if !(1..=365).contains(&days) {
+            return Err(invalid("EVENT_RETENTION_DAYS", "must be 1 to 365 days"));
+        }
+        Ok(EventSettings { retention: Duration::from_secs(days * 24 * 3600) })
     }
 }

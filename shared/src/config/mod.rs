@@ -13,7 +13,7 @@ use crate::users::{ApiUser, Scope};
 mod groups;
 mod vars;
 
-pub use groups::{BillingSettings, TicketSettings};
+pub use groups::{BillingSettings, EventSettings, TicketSettings};
 use vars::{Vars, invalid, split};
 
 /// The default CORS origins of docs/api.md §8: local front-ends and the chatbot on both loopback names.
@@ -84,6 +84,8 @@ pub struct Config {
     pub verification_ttl: Duration,
     /// The billing function's settings.
     pub billing: BillingSettings,
+    /// Events: the feed's retention (and, with a webhook, its delivery).
+    pub events: EventSettings,
     pub default_country_code: String,
     pub cors_origins: Vec<String>,
     pub table_name: Option<String>,
@@ -143,6 +145,7 @@ impl Config {
             tickets: TicketSettings::read(&vars)?,
             verification_ttl: Duration::from_secs(60 * vars.parsed::<u64>("VERIFICATION_TTL_MINUTES", 15)?.max(1)),
             billing: BillingSettings::read(&vars)?,
+            events: EventSettings::read(&vars)?,
             default_country_code: country_code(&vars)?,
             cors_origins: match get("CORS_ORIGINS") {
                 Some(list) => split(&list).map(str::to_owned).collect(),
