@@ -21,4 +21,5 @@ mod protocol;
 mod registry;
 mod template;
 mod tickets;
+mod webhooks;
 mod wisphub;

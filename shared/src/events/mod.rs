@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,27 +17,42 @@ use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
 pub mod diff;
+mod local;
 pub mod log;
+pub mod queue;
+pub mod webhook;
 
-/// Where a refresh's changes go: the log, kept `EVENT_RETENTION_DAYS`.
+pub use local::LocalQueue;
+
+use queue::EventQueue;
+
+/// Where a refresh's changes go: the log, kept `EVENT_RETENTION_DAYS`, then, with a webhook, its queue.
 pub struct Recorder {
     retention: Duration,
+    queue: Option<Arc<dyn EventQueue>>,
 }
 
 impl Recorder {
-    /// The recorder of `state`'s settings.
+    /// The recorder of `state`'s settings and webhook queue.
     pub fn of(state: &AppState) -> Self {
-        Recorder { retention: state.config.events.retention }
+        Recorder { retention: state.config.events.retention, queue: state.queue.clone() }
     }
 
-    /// Numbers and keeps `changes`, seen in a snapshot WispHub was read for at `occurred_at`.
+    /// Numbers and keeps `changes`, seen in a snapshot WispHub was read for at `occurred_at`, then
+    /// hands them to the webhook queue. What the queue refuses stays in the feed, and is logged.
     pub async fn record(
         &self,
         store: &dyn Store,
         changes: Vec<Change>,
         occurred_at: u64,
     ) -> Result<Vec<Event>, StoreError> {
-        log::record(store, changes, occurred_at, self.retention, now_secs()).await
+        let events = log::record(store, changes, occurred_at, self.retention, now_secs()).await?;
+        if let Some(queue) = self.queue.as_ref().filter(|_| !events.is_empty())
+            && let Err(e) = queue.send(&events).await
+        {
+            tracing::error!(error = %e, events = events.len(), "events not handed to the webhook queue; the feed has them");
+        }
+        Ok(events)
     }
 }
 
