@@ -19,6 +19,7 @@ pub const FUNCTIONS: &[&Function] = &[
     &internet_plans::FUNCTION,
     &billing::FUNCTION,
     &directory_refresh::FUNCTION,
+    &events::FUNCTION,
 ];
 
 /// The routes anyone may call, without a token or a key (docs/api.md §2): every other route of

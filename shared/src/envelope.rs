@@ -57,6 +57,10 @@ pub enum Action {
     InternetPlansListed,
     InternetPlanFound,
     InternetPlanNotFound,
+    EventsListed,
+    NoNewEvents,
+    OutageCustomersListed,
+    OutageCustomersNotFound,
 }
 
 /// `success`, `info` (a valid answer that is not a success) or `error`.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod directory;
 pub mod envelope;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod function;
 pub mod http;

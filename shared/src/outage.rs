@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::wisphub::model::{ClientRecord, DeviceRecord};
 
 /// Which of the customer's devices carries the fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutageScope {
     Router,

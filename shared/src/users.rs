@@ -46,6 +46,7 @@ scopes! {
     PlansRead = "plans:read": "List the internet plans on sale.",
     BillingRead = "billing:read": "Read a verified customer's balance and the payment methods.",
     BillingWrite = "billing:write": "Record a verified customer's payment promise.",
+    EventsRead = "events:read": "Read the events feed: outages, suspensions and settled bills as the directory refresh finds them.",
 }
 
 impl FromStr for Scope {

@@ -6,8 +6,9 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use shared::Scope;
-use shared::directory::refresh::Refreshed;
+use shared::directory::refresh::{Changes, Refreshed, refresh};
 use shared::directory::{self, Record};
+use shared::events::Recorder;
 use shared::store::keys;
 use shared::wisphub::Route;
 use shared::wisphub::model::ClientRecord;
@@ -60,8 +61,8 @@ async fn a_refresh_that_fails_half_way_leaves_the_old_snapshot_current() {
 
     // The first page is answered; every later page (and its retries) gets a gateway error.
     let walk = tokio::spawn({
-        let (store, wisphub) = (app.state.store.clone(), app.state.wisphub.clone());
-        async move { shared::directory::refresh::refresh(&*store, &wisphub).await }
+        let (store, wisphub, recorder) = (app.state.store.clone(), app.state.wisphub.clone(), Recorder::of(&app.state));
+        async move { refresh(&*store, &wisphub, Changes::Record(&recorder)).await }
     });
     while app.sandbox.count(CLIENT_LIST.0, CLIENT_LIST.1) == pages_before {
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -126,7 +127,7 @@ async fn a_snapshot_of_50000_clients_round_trips_through_dynamodb_intact() {
     let store = dynamo_store().await;
     let app = TestApp::builder().store(store).sandbox(|s| s.clients = 50_000).spawn().await;
     let refreshed = app.refresh_directory().await.expect("a refresh");
-    let Refreshed::Published { pointer, clients } = refreshed else { panic!("{refreshed:?}") };
+    let Refreshed::Published { pointer, clients, .. } = refreshed else { panic!("{refreshed:?}") };
 
     let loaded = directory::load(&*app.state.store, pointer).await.expect("store").expect("every chunk");
     let walked: Vec<Record> = app

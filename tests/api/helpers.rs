@@ -11,7 +11,8 @@ use serde_json::Value;
 use shared::AppState;
 use shared::Scope;
 use shared::config::Config;
-use shared::directory::refresh::{RefreshError, Refreshed, refresh};
+use shared::directory::refresh::{Changes, RefreshError, Refreshed, refresh};
+use shared::events::Recorder;
 use shared::http::App;
 use shared::store::{DynamoStore, MemoryStore, Store};
 use tower::ServiceExt;
@@ -132,7 +133,7 @@ impl TestApp {
     /// One run of the directory refresher against this app's store and sandbox (the schedule's
     /// work, done when a test needs a snapshot in place first).
     pub async fn refresh_directory(&self) -> Result<Refreshed, RefreshError> {
-        refresh(&*self.state.store, &self.state.wisphub).await
+        refresh(&*self.state.store, &self.state.wisphub, Changes::Record(&Recorder::of(&self.state))).await
     }
 
     pub fn token(&self, scopes: &[Scope]) -> String {

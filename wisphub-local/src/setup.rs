@@ -76,11 +76,15 @@ impl Server {
             Some(table) => format!("Store: DynamoDB table '{table}'."),
             None => "Store: in memory (set TABLE_NAME to use DynamoDB).".into(),
         });
-        notes.push(match config.directory_refresh.as_secs() / 60 {
-            0 => "Client directory: no refresher here (DIRECTORY_REFRESH_MINUTES=0); reading what another publishes."
+        notes.push(match config.directory_refresh.as_secs_f64() {
+            0.0 => "Client directory: no refresher here (DIRECTORY_REFRESH_MINUTES=0); reading what another publishes."
                 .into(),
-            minutes => format!("Client directory: refreshed now and every {minutes} min (DIRECTORY_REFRESH_MINUTES)."),
+            secs => format!("Client directory: refreshed now and every {secs} s (DIRECTORY_REFRESH_MINUTES)."),
         });
+        if config.events.webhook.is_some() {
+            // Not the URL itself: a webhook path often works as the receiver's password.
+            notes.push("Events: each one posted, signed, to WEBHOOK_URL (in-process queue).".into());
+        }
         Ok(Server { state: AppState::new(config, store)?, notes, login, _sandbox: sandbox })
     }
 

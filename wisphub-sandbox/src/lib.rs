@@ -23,6 +23,13 @@
 //!   404 for a device the tenant lacks; like every `/_sandbox/` route it needs no key and is not in
 //!   the request log.
 //!
+//! A client's service status (`estado`) and billing status (`estado_facturas`) switch the same way,
+//! so a test can suspend, reactivate or settle a customer between two reads:
+//! [`Sandbox::set_service_status`], [`Sandbox::set_billing_status`], or `POST /_sandbox/client-status`
+//! with `{"service_id": n, "estado": "Activo" | "Suspendido" | "Cancelado" | "Gratis",
+//! "estado_facturas": "Pagadas" | "Pendiente de Pago" | "Vencidas"}` (either may be left out) → 204,
+//! 404 for an unknown service.
+//!
 //! # Billing (docs/wisphub.md §2b)
 //!
 //! Routes: `GET /api/facturas/` (paged; filters numeric `estado` 1 Pendiente de Pago, 2 Pagada,
@@ -104,6 +111,7 @@ pub use data::billing::seed::{
     SERVICE_ALL_PAID, SERVICE_WITH_OLD_PENDING_INVOICES, SERVICE_WITH_SALDO_TRAP, SERVICE_WITHOUT_INVOICES,
 };
 pub use data::catalog::DEMO_TECHNICIAN_ID;
+pub use data::client::{Estado, EstadoFacturas};
 pub use data::demo::{
     SERVICE_BEHIND_FAULTY_ROUTER, SERVICE_BEHIND_FAULTY_SECTORIAL, SERVICE_WITH_TICKETS_OVER_PAGES,
     SERVICE_WITHOUT_TICKETS,
@@ -245,6 +253,30 @@ impl Sandbox {
     /// one has a typo, not an outage.
     pub fn set_general_fault(&self, device: FaultyDevice, description: Option<&str>) {
         assert!(self.state.set_general_fault(device, description), "the sandbox tenant has no {device:?}");
+    }
+
+    /// Sets a client's service status (`estado`: Activo, Suspendido…), as the ISP's cut-off or a
+    /// reconnection does in WispHub; every client record read afterwards shows it.
+    ///
+    /// # Panics
+    /// On a service the tenant does not have.
+    pub fn set_service_status(&self, service_id: i64, estado: Estado) {
+        assert!(
+            self.state.set_client_status(service_id, Some(estado), None),
+            "the sandbox has no service {service_id}"
+        );
+    }
+
+    /// Sets a client's billing status (`estado_facturas`: Pagadas, Pendiente de Pago, Vencidas), as
+    /// a payment or a due date does in WispHub.
+    ///
+    /// # Panics
+    /// On a service the tenant does not have.
+    pub fn set_billing_status(&self, service_id: i64, facturas: EstadoFacturas) {
+        assert!(
+            self.state.set_client_status(service_id, None, Some(facturas)),
+            "the sandbox has no service {service_id}"
+        );
     }
 
     /// Open tickets (Nuevo or En Progreso) whose service is in `zone_id`, created ones included.

@@ -9,6 +9,7 @@ use rand::{RngCore, SeedableRng};
 
 use crate::config::SandboxConfig;
 use crate::data::Data;
+use crate::data::client::{Estado, EstadoFacturas};
 use crate::data::devices::FaultyDevice;
 use crate::data::tickets::Ticket;
 use crate::faults::{self, Faults, ForcedFault};
@@ -143,6 +144,20 @@ impl SandboxState {
     /// a device the tenant does not have.
     pub fn set_general_fault(&self, device: FaultyDevice, description: Option<&str>) -> bool {
         self.data().general_faults.set(device, description)
+    }
+
+    /// Switches a client's service status and/or billing status, as the ISP (or a payment, or the
+    /// cut-off date) does in WispHub; false, changing nothing, for a service the tenant lacks.
+    pub fn set_client_status(&self, service_id: i64, estado: Option<Estado>, facturas: Option<EstadoFacturas>) -> bool {
+        let mut data = self.data();
+        let Some(client) = data.client_mut(service_id) else { return false };
+        if let Some(estado) = estado {
+            client.estado = estado;
+        }
+        if let Some(facturas) = facturas {
+            client.estado_facturas = facturas.label();
+        }
+        true
     }
 
     pub fn tickets(&self) -> Vec<serde_json::Value> {

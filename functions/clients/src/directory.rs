@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use shared::budget;
 use shared::clock::now_secs;
-use shared::directory::refresh::{self, Refreshed};
+use shared::directory::refresh::{self, Changes, Refreshed};
 use shared::directory::{self, Record};
 use shared::store::Store;
 use shared::store::snapshot::Pointer;
@@ -165,7 +165,7 @@ impl Directory {
     async fn first_build(&self) -> Result<Arc<Current>, ApiError> {
         let (store, wisphub) = (self.inner.store.clone(), self.inner.wisphub.clone());
         // Spawned: the walk outlives this request if it must, and the next request finds it done.
-        let mut walk = Some(tokio::spawn(async move { refresh::refresh(&*store, &wisphub).await }));
+        let mut walk = Some(tokio::spawn(async move { refresh::refresh(&*store, &wisphub, Changes::FirstOnly).await }));
         loop {
             let left = budget::remaining(self.inner.request_budget).saturating_sub(ANSWER_MARGIN);
             if left.is_zero() {

@@ -18,7 +18,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(record: Record, country_code: &str) -> Self {
-        let Record { client, active, plan_id } = record;
+        let Record { client, active, plan_id, .. } = record;
         let mut haystack = fold(&format!(
             "{} {} {}",
             client.name.as_deref().unwrap_or_default(),

@@ -13,7 +13,7 @@ use crate::users::{ApiUser, Scope};
 mod groups;
 mod vars;
 
-pub use groups::{BillingSettings, TicketSettings};
+pub use groups::{BillingSettings, EventSettings, TicketSettings};
 use vars::{Vars, invalid, split};
 
 /// The default CORS origins of docs/api.md §8: local front-ends and the chatbot on both loopback names.
@@ -62,7 +62,8 @@ pub struct Config {
     pub wisphub_page_size: usize,
     pub request_budget: Duration,
     /// How often the client directory snapshot is rebuilt (the schedule; locally, the loop, which
-    /// `0` turns off so a local process reads only what another one publishes).
+    /// `0` turns off so a local process reads only what another one publishes, and a fraction
+    /// quickens for checks: `0.05` is 3 s).
     pub directory_refresh: Duration,
     /// Least time between two WispHub looks at one ping task (and from its start to the first).
     pub ping_check_interval: Duration,
@@ -84,6 +85,8 @@ pub struct Config {
     pub verification_ttl: Duration,
     /// The billing function's settings.
     pub billing: BillingSettings,
+    /// Events: the feed's retention (and, with a webhook, its delivery).
+    pub events: EventSettings,
     pub default_country_code: String,
     pub cors_origins: Vec<String>,
     pub table_name: Option<String>,
@@ -129,7 +132,7 @@ impl Config {
             wisphub_concurrency: vars.parsed::<usize>("WISPHUB_CONCURRENCY", 4)?.max(1),
             wisphub_page_size: vars.parsed::<usize>("WISPHUB_PAGE_SIZE", 1000)?.max(1),
             request_budget: Duration::from_millis(vars.parsed("REQUEST_BUDGET_MS", 10_000)?),
-            directory_refresh: Duration::from_secs(60 * vars.parsed::<u64>("DIRECTORY_REFRESH_MINUTES", 5)?),
+            directory_refresh: vars.minutes("DIRECTORY_REFRESH_MINUTES", 5.0)?,
             ping_check_interval: Duration::from_millis(vars.parsed("PING_CHECK_INTERVAL_MS", 2000)?),
             jwt_secret: SecretString::from(jwt_secret),
             jwt_ttl_minutes: vars.parsed("JWT_TTL_MINUTES", 60)?,
@@ -143,6 +146,7 @@ impl Config {
             tickets: TicketSettings::read(&vars)?,
             verification_ttl: Duration::from_secs(60 * vars.parsed::<u64>("VERIFICATION_TTL_MINUTES", 15)?.max(1)),
             billing: BillingSettings::read(&vars)?,
+            events: EventSettings::read(&vars)?,
             default_country_code: country_code(&vars)?,
             cors_origins: match get("CORS_ORIGINS") {
                 Some(list) => split(&list).map(str::to_owned).collect(),

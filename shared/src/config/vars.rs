@@ -37,6 +37,13 @@ impl Vars<'_> {
         Ok(self.optional(name)?.unwrap_or(default))
     }
 
+    /// `name` in minutes, fractions allowed (`0.5` is 30 s), or `default` minutes when unset.
+    pub(super) fn minutes(&self, name: &'static str, default: f64) -> Result<std::time::Duration, ConfigError> {
+        let minutes: f64 = self.parsed(name, default)?;
+        std::time::Duration::try_from_secs_f64(minutes * 60.0)
+            .map_err(|_| invalid(name, "must be a number of minutes, 0 or more"))
+    }
+
     /// A comma-separated `name` (or `default`), each item parsed.
     pub(super) fn list<T: std::str::FromStr>(&self, name: &'static str, default: &str) -> Result<Vec<T>, ConfigError>
     where

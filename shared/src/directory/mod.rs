@@ -9,9 +9,11 @@ use crate::store::{Store, StoreError};
 use crate::wisphub::model::ClientRecord;
 
 mod client;
+mod device;
 pub mod refresh;
 
 pub use client::Client;
+pub use device::Device;
 
 /// The snapshot's name in the table.
 pub const SNAPSHOT: &str = "DIRECTORY";
@@ -27,6 +29,13 @@ pub struct Record {
     /// The plan, whose detail gives the price when the record has none.
     #[serde(rename = "p")]
     pub plan_id: Option<i64>,
+    /// The router the service hangs from, with its general-fault flag (outage events and the
+    /// customers behind an outage). Absent in snapshots written before events existed.
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub router: Option<Device>,
+    /// The sector (access point), when the service has one.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub sector: Option<Device>,
 }
 
 impl From<&ClientRecord> for Record {
@@ -35,6 +44,8 @@ impl From<&ClientRecord> for Record {
             client: Client::from(record),
             active: record.is_active(),
             plan_id: record.plan_internet.as_ref().and_then(|p| p.id),
+            router: record.router.as_ref().and_then(Device::of),
+            sector: record.sectorial.as_ref().and_then(Device::of),
         }
     }
 }

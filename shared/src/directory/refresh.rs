@@ -1,12 +1,16 @@
 //! One refresh of the directory snapshot: under a lease (one walk at a time across instances),
-//! walk WispHub's client list with the client's bounded paging, then publish a new version. A
-//! walk that fails publishes nothing, so the previous version stays current.
+//! walk WispHub's client list with the client's bounded paging, then publish a new version in
+//! place of the one current before the walk. A walk that fails publishes nothing, so the previous
+//! version stays current. The scheduled refresher then compares the two versions and records what
+//! changed as events (docs/api.md §16) — only when its pointer switch won.
 
 use std::time::Duration;
 
 use super::{Record, SNAPSHOT};
 use crate::ApiError;
 use crate::clock::now_secs;
+use crate::events::Recorder;
+use crate::events::diff::{Facts, diff};
 use crate::store::snapshot::{self, Pointer};
 use crate::store::{Store, StoreError, claim, keys};
 use crate::wisphub::model::ClientRecord;
@@ -19,12 +23,23 @@ pub const LEASE: Duration = Duration::from_secs(330);
 /// while WispHub is down, and old ones go by TTL.
 const RETENTION_SECS: u64 = 24 * 3600;
 
+/// What a refresh does about what changed since the current version.
+#[derive(Clone, Copy)]
+pub enum Changes<'a> {
+    /// Records them as events (the scheduled refresher).
+    Record(&'a Recorder),
+    /// Publishes only while there is no version at all (a request's first build): telling what
+    /// changed is the scheduled refresher's work, so an existing version is left to it.
+    FirstOnly,
+}
+
 /// What a refresh did.
 #[derive(Debug)]
 pub enum Refreshed {
-    /// A new version is current.
-    Published { pointer: Pointer, clients: usize },
-    /// Another refresh holds the lease; its version will do.
+    /// A new version is current; `events` changes since the previous one were recorded.
+    Published { pointer: Pointer, clients: usize, events: usize },
+    /// Another refresh holds the lease or published first (or, for a first build, a version
+    /// exists): its version will do.
     Busy,
 }
 
@@ -51,20 +66,21 @@ impl From<RefreshError> for ApiError {
 
 /// Walks every client and publishes the directory, unless another refresh holds the lease.
 #[tracing::instrument(name = "directory_refresh", skip_all)]
-pub async fn refresh(store: &dyn Store, wisphub: &WispHub) -> Result<Refreshed, RefreshError> {
+pub async fn refresh(store: &dyn Store, wisphub: &WispHub, changes: Changes<'_>) -> Result<Refreshed, RefreshError> {
     let started = tokio::time::Instant::now();
     let owner = uuid::Uuid::new_v4().to_string();
     if !claim::try_claim(store, keys::DIRECTORY_LEASE, &owner, now_secs() + LEASE.as_secs()).await? {
         tracing::info!("directory refresh skipped: another one holds the lease");
         return Ok(Refreshed::Busy);
     }
-    let published = walk_and_publish(store, wisphub).await;
+    let published = walk_and_publish(store, wisphub, changes).await;
     if let Err(e) = claim::release(store, keys::DIRECTORY_LEASE, &owner).await {
         tracing::warn!(error = %e, "directory lease not released; it expires by itself");
     }
     match &published {
-        Ok(Refreshed::Published { pointer, clients }) => tracing::info!(
+        Ok(Refreshed::Published { pointer, clients, events }) => tracing::info!(
             clients,
+            events,
             chunks = pointer.chunks,
             compressed_bytes = pointer.compressed_bytes,
             ms = started.elapsed().as_millis() as u64,
@@ -76,13 +92,67 @@ pub async fn refresh(store: &dyn Store, wisphub: &WispHub) -> Result<Refreshed, 
     published
 }
 
-async fn walk_and_publish(store: &dyn Store, wisphub: &WispHub) -> Result<Refreshed, RefreshError> {
+async fn walk_and_publish(
+    store: &dyn Store,
+    wisphub: &WispHub,
+    changes: Changes<'_>,
+) -> Result<Refreshed, RefreshError> {
+    let previous = snapshot::current(store, SNAPSHOT).await?;
+    let recorder = match changes {
+        Changes::Record(recorder) => Some(recorder),
+        Changes::FirstOnly if previous.is_none() => None,
+        Changes::FirstOnly => return Ok(Refreshed::Busy),
+    };
     let built_at = now_secs();
     // Records are cut down page by page: the tenant's wire records are never held at once.
     let records = wisphub.list_kept(&Route::Clients, &[], |record: ClientRecord| Some(Record::from(&record))).await?;
     let clients = records.len();
+    // A first version has nothing to compare with: it tells nothing.
+    let facts = recorder.filter(|_| previous.is_some()).map(|_| Facts::of(&records));
     let data = serde_json::to_vec(&records).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     drop(records);
-    let pointer = snapshot::publish(store, SNAPSHOT, &data, built_at, now_secs() + RETENTION_SECS).await?;
-    Ok(Refreshed::Published { pointer, clients })
+    let expires_at = now_secs() + RETENTION_SECS;
+    let pointer = match snapshot::publish(store, SNAPSHOT, &data, built_at, expires_at, previous.as_ref()).await {
+        Err(StoreError::ConditionFailed) => {
+            tracing::info!("another refresh published first; its version and its events stand");
+            return Ok(Refreshed::Busy);
+        }
+        published => published?,
+    };
+    drop(data);
+    let events = match (recorder, previous, facts) {
+        (Some(recorder), Some(previous), Some(facts)) => tell(store, recorder, &previous, &facts, built_at).await,
+        _ => 0,
+    };
+    Ok(Refreshed::Published { pointer, clients, events })
+}
+
+/// Records what changed from `previous` to the version just published; how many events that made.
+/// The new version is current whatever happens here, so a failure is logged, not returned.
+async fn tell(store: &dyn Store, recorder: &Recorder, previous: &Pointer, facts: &Facts, built_at: u64) -> usize {
+    let started = tokio::time::Instant::now();
+    let before = match snapshot::load(store, SNAPSHOT, previous).await {
+        Ok(Some(data)) => Facts::from_snapshot(&data).map_err(|e| StoreError::Corrupt(e.to_string())),
+        Ok(None) => Err(StoreError::Corrupt("the previous version's chunks are gone".into())),
+        Err(e) => Err(e),
+    };
+    let before = match before {
+        Ok(before) => before,
+        Err(e) => {
+            tracing::warn!(error = %e, "previous directory version unreadable; no events from this refresh");
+            return 0;
+        }
+    };
+    let changes = diff(&before, facts);
+    let diff_ms = started.elapsed().as_millis() as u64;
+    match recorder.record(store, changes, built_at).await {
+        Ok(events) => {
+            tracing::info!(events = events.len(), diff_ms, services = facts.services(), "directory changes recorded");
+            events.len()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "events of this refresh not recorded; the snapshot is current");
+            0
+        }
+    }
 }

@@ -82,4 +82,12 @@ pub mod keys {
     pub fn snapshot_chunk(name: &str, version: &str, index: usize) -> String {
         format!("SNAP#{name}#{version}#{index}")
     }
+    /// The counter numbering the event log's batches (docs/api.md §16).
+    pub const EVENT_COUNTER: &str = "EVENTSEQ";
+    /// The event log's index: every live batch with its time and size.
+    pub const EVENT_INDEX: &str = "EVENTLOG";
+    /// One batch of events, as the refresh that found them wrote it.
+    pub fn event_batch(batch: u64) -> String {
+        format!("EVENTS#{batch}")
+    }
 }

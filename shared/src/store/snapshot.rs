@@ -45,15 +45,17 @@ pub async fn current(store: &dyn Store, name: &str) -> Result<Option<Pointer>, S
     Ok(Some(pointer))
 }
 
-/// Writes `data` as a new version of snapshot `name` and makes it current; chunks and pointer
-/// live until `expires_at`. `ConditionFailed` when another writer moved the pointer meanwhile
-/// (its version stays current).
+/// Writes `data` as a new version of snapshot `name` and makes it current in place of `previous`
+/// (the pointer read before the data was built, `None` for a first version); chunks and pointer
+/// live until `expires_at`. `ConditionFailed` when another writer moved the pointer since
+/// `previous` was read (its version stays current).
 pub async fn publish(
     store: &dyn Store,
     name: &str,
     data: &[u8],
     built_at: u64,
     expires_at: u64,
+    previous: Option<&Pointer>,
 ) -> Result<Pointer, StoreError> {
     let compressed = miniz_oxide::deflate::compress_to_vec(data, LEVEL);
     let text = STANDARD.encode(&compressed);
@@ -71,9 +73,10 @@ pub async fn publish(
         })
         .collect();
     stream::iter(writes).buffer_unordered(WRITES_IN_FLIGHT).try_collect::<Vec<()>>().await?;
-    let previous = current(store, name).await?;
+    // The pointer as it will be stored: its record's next version, for a writer that moves it on.
+    let record_version = previous.map_or(1, |previous| previous.record_version + 1);
     let pointer =
-        Pointer { version, chunks: chunks.len(), built_at, compressed_bytes: compressed.len(), record_version: 0 };
+        Pointer { version, chunks: chunks.len(), built_at, compressed_bytes: compressed.len(), record_version };
     let value = serde_json::to_string(&pointer).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let key = keys::snapshot_pointer(name);
     match previous {
@@ -115,8 +118,8 @@ mod tests {
         let data: Vec<u8> = (0..1_000_000).map(|_| rand::random::<u8>()).collect();
         assert_eq!(current(&store, "T").await.unwrap(), None);
 
-        let first = publish(&store, "T", b"old", 1, until).await.unwrap();
-        let second = publish(&store, "T", &data, 2, until).await.unwrap();
+        let first = publish(&store, "T", b"old", 1, until, None).await.unwrap();
+        let second = publish(&store, "T", &data, 2, until, Some(&first)).await.unwrap();
 
         let pointer = current(&store, "T").await.unwrap().expect("a current version");
         assert_eq!((pointer.version.as_str(), pointer.built_at), (second.version.as_str(), 2));
@@ -128,9 +131,24 @@ mod tests {
     #[tokio::test]
     async fn a_version_with_a_chunk_gone_reads_as_absent() {
         let store = MemoryStore::new();
-        let pointer = publish(&store, "T", b"data", 1, now_secs() + 60).await.unwrap();
+        let pointer = publish(&store, "T", b"data", 1, now_secs() + 60, None).await.unwrap();
         store.delete(&keys::snapshot_chunk("T", &pointer.version, 0)).await.unwrap();
 
         assert_eq!(load(&store, "T", &pointer).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_writer_that_read_the_pointer_before_another_published_loses() {
+        let store = MemoryStore::new();
+        let until = now_secs() + 60;
+        let first = publish(&store, "T", b"first", 1, until, None).await.unwrap();
+        let winner = publish(&store, "T", b"winner", 2, until, Some(&first)).await.unwrap();
+
+        let late = publish(&store, "T", b"late", 3, until, Some(&first)).await;
+        let second_first = publish(&store, "T", b"also first", 3, until, None).await;
+
+        assert!(matches!(late, Err(StoreError::ConditionFailed)), "{late:?}");
+        assert!(matches!(second_first, Err(StoreError::ConditionFailed)), "{second_first:?}");
+        assert_eq!(current(&store, "T").await.unwrap().map(|p| p.version), Some(winner.version));
     }
 }

@@ -68,6 +68,8 @@ pub struct ClientRecord {
 /// A router or sector of a client record: `falla_general` is the ISP's "general outage" flag.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct DeviceRecord {
+    #[serde(default, deserialize_with = "int")]
+    pub id: Option<i64>,
     #[serde(default, deserialize_with = "text")]
     pub nombre: Option<String>,
     #[serde(default, deserialize_with = "flag")]
@@ -228,7 +230,7 @@ mod tests {
         }))
         .unwrap();
         let router = record.router.unwrap();
-        assert!(router.falla_general);
+        assert!(router.falla_general && router.id == Some(2));
         assert_eq!(router.falla_general_descripcion.as_deref(), Some("Fibra cortada"));
         let sector = record.sectorial.unwrap();
         assert!(!sector.falla_general && sector.falla_general_descripcion.is_none());

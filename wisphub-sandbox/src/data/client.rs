@@ -1,19 +1,39 @@
 //! One client service record and the three shapes WispHub shows it in (list, detail, profile).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::catalog::{self, Named};
 use super::devices::{Device, GeneralFaults};
 use crate::text::fold;
 
-/// Service status; the numeric code is what `?estado=` filters on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Estado {
+/// Service status (`estado`), spelled as WispHub labels it; the numeric code is what `?estado=`
+/// filters on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Estado {
     Activo = 1,
     Suspendido = 2,
     Cancelado = 3,
     Gratis = 4,
+}
+
+/// Billing status (`estado_facturas`), spelled as WispHub labels it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum EstadoFacturas {
+    Pagadas,
+    #[serde(rename = "Pendiente de Pago")]
+    PendienteDePago,
+    Vencidas,
+}
+
+impl EstadoFacturas {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            EstadoFacturas::Pagadas => "Pagadas",
+            EstadoFacturas::PendienteDePago => "Pendiente de Pago",
+            EstadoFacturas::Vencidas => "Vencidas",
+        }
+    }
 }
 
 impl Estado {

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::data::client::{Estado, EstadoFacturas};
 use crate::data::devices::FaultyDevice;
 use crate::django::{detail, not_found};
 use crate::state::SandboxState;
@@ -21,6 +22,7 @@ pub(super) fn routes() -> Router<SandboxState> {
         .route("/_sandbox/payment-promises", get(payment_promises))
         .route("/_sandbox/payment-reports", get(payment_reports))
         .route("/_sandbox/general-faults", post(set_general_fault))
+        .route("/_sandbox/client-status", post(set_client_status))
 }
 
 /// The request counters: totals per route template.
@@ -98,6 +100,27 @@ async fn set_general_fault(State(state): State<SandboxState>, body: Bytes) -> Re
         DeviceKind::Sectorial => FaultyDevice::Sectorial(switch.id),
     };
     if state.set_general_fault(device, switch.description.as_deref()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
+    }
+}
+
+#[derive(Deserialize)]
+struct ClientStatusSwitch {
+    service_id: i64,
+    estado: Option<Estado>,
+    estado_facturas: Option<EstadoFacturas>,
+}
+
+/// `{"service_id": n, "estado": "Suspendido", "estado_facturas": "Pagadas"}` (either optional) → 204,
+/// whatever the content type; 400 for a body that is not that, 404 for a service the tenant lacks.
+async fn set_client_status(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let switch: ClientStatusSwitch = match serde_json::from_slice(&body) {
+        Ok(switch) => switch,
+        Err(error) => return detail(StatusCode::BAD_REQUEST, &error.to_string()),
+    };
+    if state.set_client_status(switch.service_id, switch.estado, switch.estado_facturas) {
         StatusCode::NO_CONTENT.into_response()
     } else {
         not_found()

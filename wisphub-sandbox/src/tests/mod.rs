@@ -2,6 +2,7 @@
 //! except where the transport itself matters.
 
 mod billing;
+mod client_status;
 mod clients;
 mod faults;
 mod general_faults;
