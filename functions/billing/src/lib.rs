@@ -6,9 +6,9 @@ mod balance;
 mod invoices;
 mod methods;
 mod promise;
+mod promises;
 mod receipt;
 mod report;
-mod promises;
 mod report_form;
 mod reports;
 
