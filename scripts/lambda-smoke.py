@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Smoke test of the binaries `sam build` made, walking the registry of functions: each HTTP
 function's bootstrap answers its probe (one real API Gateway HTTP API, payload 2.0, event) through a
-local Lambda Runtime API, with our envelope; each scheduled function answers one EventBridge event.
+local Lambda Runtime API, with our envelope; each scheduled function answers one EventBridge event;
+each queue consumer answers one SQS batch with its partial batch response.
 
     scripts/lambda-smoke.py [--json] [--only LogicalId] [.aws-sam/build]
 
@@ -44,6 +45,11 @@ DUMMY_HASH = "$2b$04$abcdefghijklmnopqrstuu5Ph6jV0KM/eMFY0ZF6Hbq4Yk5vmNVGy"
 # which functions are scheduled). The directory refresher finds the refresh lease already held (the
 # smoke puts it in the table) and answers that it left the walk to its holder, so WispHub is never asked.
 SCHEDULED = {"DirectoryRefreshFunction": {"published": None, "reason": "another refresh holds the lease"}}
+# What a queue consumer answers one SQS batch with, by template resource, and the settings it runs with
+# here. The webhook delivery posts to the discard port, which refuses: its one message is a failure
+# (it would come back with backoff; no queue URL here, so nothing asks SQS).
+QUEUE = {"WebhookDeliveryFunction": {"batchItemFailures": [{"itemIdentifier": "smoke-message-1"}]}}
+QUEUE_ENV = {"WEBHOOK_URL": "http://127.0.0.1:9/hooks/wisphub", "WEBHOOK_SECRET": "whsec_c21va2Utc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY="}
 # The MCP door, beyond its probe: an agent with an API key initializes and lists its tools (JSON-RPC
 # answers, not the envelope). The key's digest is in the function's API_KEYS.
 MCP = "McpFunction"
@@ -60,14 +66,14 @@ MCP_EXCHANGES = [
 def registry():
     """The registry of functions (registry/src/lib.rs), as `wisphub-local functions` prints it:
     logical id -> (method, path, form body, status, expected action, WWW-Authenticate?) for HTTP
-    functions, None for scheduled ones."""
+    functions, None for scheduled ones and queue consumers."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     printed = subprocess.run(["cargo", "run", "--quiet", "--locked", "-p", "wisphub-local", "--", "functions"],
                              cwd=root, check=True, capture_output=True, text=True).stdout
     cases = {}
     for function in json.loads(printed)["functions"]:
         probe = function.get("probe")
-        cases[function["logical_id"]] = None if function["kind"] == "scheduled" else (
+        cases[function["logical_id"]] = None if function["kind"] in ("scheduled", "queue") else (
             probe["method"], probe["path"], probe["form"], probe["status"], probe["action"], probe["challenge"])
     return cases
 
@@ -95,6 +101,19 @@ def http_api_event(method, path, body, request_id, extra_headers=None):
         "body": body,
         "isBase64Encoded": False,
     }
+
+
+def queue_event(request_id):
+    """An SQS batch of one message holding one event, as the event source hands it to Lambda."""
+    event = {"id": "000000000001-0000", "type": "service.suspended", "occurred_at": "2026-11-26T15:05:00Z",
+             "data": {"service_id": 1001}}
+    body = json.dumps(event)
+    return {"Records": [{
+        "messageId": "smoke-message-1", "receiptHandle": f"smoke-receipt-{request_id}", "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000)),
+                       "SenderId": "AROAEXAMPLE", "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {}, "md5OfBody": hashlib.md5(body.encode()).hexdigest(), "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:smoke-webhooks", "awsRegion": "us-east-1"}]}
 
 
 def scheduled_event(request_id):
@@ -298,7 +317,8 @@ def check_scheduled(name, answer):
         result = json.loads(raw)
     except ValueError as e:
         return [f"not a JSON result ({e}): {raw[:300]!r}"]
-    return [] if result == SCHEDULED[name] else [f"result {result}, expected {SCHEDULED[name]}"]
+    expected = QUEUE[name] if name in QUEUE else SCHEDULED[name]
+    return [] if result == expected else [f"result {result}, expected {expected}"]
 
 
 def smoke(name, case, binary, table, endpoint, exchange=None):
@@ -307,6 +327,9 @@ def smoke(name, case, binary, table, endpoint, exchange=None):
         method, path = "POST", f"/mcp ({exchange[0]})"
         message = json.dumps({"jsonrpc": "2.0", "id": 1, "method": exchange[0], "params": exchange[1]})
         event = http_api_event("POST", "/mcp", message, request_id, MCP_HEADERS)
+    elif case is None and name in QUEUE:
+        method, path = "EVENT", "SQS batch"
+        event = queue_event(request_id)
     elif case is None:
         method, path = "EVENT", "scheduled event"
         event = scheduled_event(request_id)
@@ -318,8 +341,8 @@ def smoke(name, case, binary, table, endpoint, exchange=None):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log = tempfile.TemporaryFile()
     started = time.monotonic()
-    process = subprocess.Popen(command, env=function_env(name, server.server_address[1], table, endpoint),
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    env = {**function_env(name, server.server_address[1], table, endpoint), **(QUEUE_ENV if name in QUEUE else {})}
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
         answered = server.answered.wait(ANSWER_TIMEOUT_SECS)
         time.sleep(0.2)  # let it finish its log lines, shown when the answer is wrong
@@ -380,9 +403,9 @@ def main():
         built = [name for name in built if name == only]
     if sorted(cases) != built:
         sys.exit(f"lambda-smoke: built functions {built} are not the registry's {sorted(cases)}")
-    unknown = [name for name, case in cases.items() if case is None and name not in SCHEDULED]
+    unknown = [name for name, case in cases.items() if case is None and name not in SCHEDULED and name not in QUEUE]
     if unknown:
-        sys.exit(f"lambda-smoke: no expected answer for the scheduled functions {unknown} (add them to SCHEDULED)")
+        sys.exit(f"lambda-smoke: no expected answer for the functions {unknown} (add them to SCHEDULED or QUEUE)")
     table, endpoint = create_table()
     results = [smoke(name, cases[name], os.path.join(build_dir, name, "bootstrap"), table, endpoint) for name in built]
     if MCP in built:

@@ -20,6 +20,7 @@ pub const FUNCTIONS: &[&Function] = &[
     &billing::FUNCTION,
     &directory_refresh::FUNCTION,
     &events::FUNCTION,
+    &webhook_delivery::FUNCTION,
 ];
 
 /// The routes anyone may call, without a token or a key (docs/api.md §2): every other route of
@@ -62,6 +63,7 @@ pub fn manifest(functions: &[&Function]) -> Value {
                         "status": probe.status, "action": probe.action, "challenge": !http.scopes.is_empty()});
                 }
                 Entry::Scheduled(_) => entry["kind"] = json!("scheduled"),
+                Entry::Queue(_) => entry["kind"] = json!("queue"),
             }
             entry
         })

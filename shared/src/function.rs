@@ -31,12 +31,25 @@ pub struct Function {
     pub secrets: &'static [Secret],
 }
 
+/// A job's run or a batch's handling: its value is the invocation's answer.
+pub type Invoked = BoxFuture<'static, Result<serde_json::Value, JobError>>;
+
 /// How a function is entered.
 pub enum Entry {
     /// Routes behind the HTTP API.
     Http(Http),
-    /// A job an EventBridge schedule runs; its value is the invocation's answer.
-    Scheduled(fn(AppState) -> BoxFuture<'static, Result<serde_json::Value, JobError>>),
+    /// A job an EventBridge schedule runs.
+    Scheduled(Job),
+    /// A consumer of the webhook queue (an SQS event source with partial batch responses): it
+    /// gets the batch as Lambda hands it over and answers which messages failed.
+    Queue(fn(AppState, serde_json::Value) -> Invoked),
+}
+
+/// A scheduled function's work.
+pub struct Job {
+    pub run: fn(AppState) -> Invoked,
+    /// Whether it hands events to the webhook queue (`sqs:SendMessage` on it, when deployed).
+    pub sends_events: bool,
 }
 
 /// A function's HTTP side.
@@ -74,6 +87,8 @@ pub enum Secret {
     WispHubKey,
     /// `API_USERS` or `API_USERNAME` + `API_PASSWORD_HASH`: the token route's users.
     ApiUsers,
+    /// `WEBHOOK_SECRET` (with `WEBHOOK_URL`): signs each webhook delivery.
+    WebhookSecret,
 }
 
 impl Function {
@@ -90,7 +105,7 @@ impl Function {
     pub fn http(&self) -> Option<&Http> {
         match &self.entry {
             Entry::Http(http) => Some(http),
-            Entry::Scheduled(_) => None,
+            Entry::Scheduled(_) | Entry::Queue(_) => None,
         }
     }
 

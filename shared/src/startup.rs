@@ -8,15 +8,17 @@ use std::sync::Arc;
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 
 use crate::config::{Config, ConfigError};
+use crate::events::SqsQueue;
 use crate::function::{Entry, Function};
 use crate::http::{run_on_lambda, stack};
 use crate::state::AppState;
 use crate::store::{DynamoStore, MemoryStore, Store};
 use crate::telemetry::{self, LogFormat};
 
-/// Runs `function` on Lambda: its router behind the shared stack, or its scheduled job once per
+/// Runs `function` on Lambda: its router behind the shared stack, its scheduled job once per
 /// event (an EventBridge event carries nothing a job needs; a job's error is the invocation's, so
-/// a failure shows in the metrics). Its store is limited to the verbs it declares.
+/// a failure shows in the metrics), or its queue consumer once per batch. Its store is limited to
+/// the verbs it declares.
 pub async fn run(function: &'static Function) -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::Json);
     let state = prepare(function).await.unwrap_or_else(|e| {
@@ -28,7 +30,13 @@ pub async fn run(function: &'static Function) -> Result<(), lambda_runtime::Erro
         Entry::Http(http) => run_on_lambda(stack((http.router)(state.clone()), &state.config)).await,
         Entry::Scheduled(job) => {
             let state = &state;
-            let handler = move |_: lambda_runtime::LambdaEvent<serde_json::Value>| job(state.clone());
+            let handler = move |_: lambda_runtime::LambdaEvent<serde_json::Value>| (job.run)(state.clone());
+            lambda_runtime::run(lambda_runtime::service_fn(handler)).await
+        }
+        Entry::Queue(consume) => {
+            let state = &state;
+            let handler =
+                move |batch: lambda_runtime::LambdaEvent<serde_json::Value>| consume(state.clone(), batch.payload);
             lambda_runtime::run(lambda_runtime::service_fn(handler)).await
         }
     }
@@ -38,7 +46,12 @@ async fn prepare(function: &Function) -> Result<AppState, ConfigError> {
     let config = load_config().await?;
     config.require(function)?;
     let store = open_store(&config, TableSetup::Existing).await?;
-    AppState::new(config, store)
+    let mut state = AppState::new(config, store)?;
+    // Deployed, events wait in SQS for the delivery function instead of this short-lived process.
+    if let (Some(url), Some(_)) = (&state.config.events.queue_url, &state.config.events.webhook) {
+        state.queue = Some(Arc::new(SqsQueue::connect(url.clone()).await));
+    }
+    Ok(state)
 }
 
 /// Whether start-up may create the store's table (local runs); deployed, the template owns it.

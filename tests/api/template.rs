@@ -270,7 +270,16 @@ fn each_function_may_use_exactly_the_table_actions_its_declared_store_verbs_need
             actions.len() == 1 && actions.contains("secretsmanager:GetSecretValue") && resource == "SecretsArn"
         });
         assert_eq!(secret_read, !declared.secrets.is_empty(), "{binary}: reads the secret SecretsArn names");
-        for name in ["WISPHUB_API_KEY", "JWT_SECRET", "API_USERS", "API_USERNAME", "API_PASSWORD_HASH", "API_KEYS"] {
+        let secrets = [
+            "WISPHUB_API_KEY",
+            "JWT_SECRET",
+            "API_USERS",
+            "API_USERNAME",
+            "API_PASSWORD_HASH",
+            "API_KEYS",
+            "WEBHOOK_SECRET",
+        ];
+        for name in secrets {
             assert!(env[name].is_badvalue() && shared_env[name].is_badvalue(), "{binary}: {name} in plain text");
         }
     }
@@ -303,10 +312,77 @@ fn the_template_holds_exactly_the_functions_of_the_registry() {
         kinds
     };
     for function in mcp::deployed() {
-        let expected = match function.entry {
-            Entry::Http(_) => "HttpApi",
-            Entry::Scheduled(_) => "Schedule",
+        // A queue consumer's event source is a resource of its own (see the webhook queue test).
+        let expected: BTreeSet<String> = match function.entry {
+            Entry::Http(_) => BTreeSet::from(["HttpApi".to_owned()]),
+            Entry::Scheduled(_) => BTreeSet::from(["Schedule".to_owned()]),
+            Entry::Queue(_) => BTreeSet::new(),
         };
-        assert_eq!(events(function.name), BTreeSet::from([expected.to_owned()]), "{}: its events", function.name);
+        assert_eq!(events(function.name), expected, "{}: its events", function.name);
     }
+}
+
+/// The SQS actions a function may use, and on what.
+fn queue_actions(function: &Yaml) -> BTreeSet<(String, String)> {
+    let statements = statements(function);
+    let sqs = statements.iter().filter(|(actions, _)| actions.iter().any(|a| a.starts_with("sqs:")));
+    sqs.flat_map(|(actions, resource)| actions.iter().map(|a| (a.clone(), resource.clone()))).collect()
+}
+
+#[test]
+fn the_webhook_queue_feeds_its_consumer_with_partial_batch_answers_and_only_the_senders_may_send() {
+    let template = template();
+    let resources = &template["Resources"];
+    let queue = &resources["WebhookQueue"]["Properties"];
+    let redrive = &queue["RedrivePolicy"];
+    let retry = shared::events::webhook::RetryPolicy::default();
+    assert_eq!(redrive["maxReceiveCount"].as_i64(), Some(retry.attempts() as i64), "every try, then the dead letters");
+    assert_eq!(redrive["deadLetterTargetArn"].as_str(), Some("WebhookDeadLetterQueue.Arn"));
+    assert!(queue["MessageRetentionPeriod"].as_i64().unwrap() > retry.window.as_secs() as i64, "outlives the retries");
+    let dead_letters = &resources["WebhookDeadLetterQueue"]["Properties"];
+    assert_eq!(dead_letters["MessageRetentionPeriod"].as_i64(), Some(14 * 24 * 3600));
+
+    let mappings: Vec<&Yaml> = resources
+        .as_hash()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
+        .collect();
+    let functions = functions(&template);
+    let poll = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"];
+    for function in mcp::deployed() {
+        let resource = &functions[function.name];
+        let env = &resource["Properties"]["Environment"]["Variables"];
+        let granted = queue_actions(resource);
+        let on_queue = |actions: &[&str]| -> BTreeSet<(String, String)> {
+            actions.iter().map(|a| ((*a).to_owned(), "WebhookQueue.Arn".to_owned())).collect()
+        };
+        let (expected, uses_queue) = match &function.entry {
+            Entry::Scheduled(job) if job.sends_events => (on_queue(&["sqs:SendMessage"]), true),
+            Entry::Queue(_) => {
+                let mapping = mappings
+                    .iter()
+                    .find(|m| m["Properties"]["FunctionName"].as_str() == Some(&function.logical_id()))
+                    .unwrap_or_else(|| panic!("{}: no event source mapping", function.name));
+                let properties = &mapping["Properties"];
+                assert_eq!(properties["EventSourceArn"].as_str(), Some("WebhookQueue.Arn"));
+                let types: Vec<&str> =
+                    properties["FunctionResponseTypes"].as_vec().unwrap().iter().filter_map(Yaml::as_str).collect();
+                assert_eq!(types, ["ReportBatchItemFailures"], "{}: partial batch answers", function.name);
+                let timeout = resource["Properties"]["Timeout"].as_i64().unwrap();
+                assert!(queue["VisibilityTimeout"].as_i64().unwrap() >= timeout, "Lambda's rule for SQS sources");
+                (on_queue(&poll), true)
+            }
+            _ => (BTreeSet::new(), false),
+        };
+        assert_eq!(granted, expected, "{}: SQS actions", function.name);
+        assert_eq!(env["WEBHOOK_QUEUE_URL"].as_str().map(str::to_owned), uses_queue.then(|| "WebhookQueue".to_owned()));
+        assert_eq!(
+            !env["WEBHOOK_URL"].is_badvalue(),
+            uses_queue,
+            "{}: WEBHOOK_URL iff it sends or posts",
+            function.name
+        );
+    }
+    assert_eq!(mappings.len(), 1, "one consumer of the queue");
 }

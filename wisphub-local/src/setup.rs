@@ -9,7 +9,7 @@ use axum::ServiceExt;
 use axum::extract::Request;
 use shared::AppState;
 use shared::config::{Config, ConfigError};
-use shared::function::Entry;
+use shared::function::{Entry, Job};
 use shared::startup::{TableSetup, open_store};
 
 const DEMO_USER: &str = "admin";
@@ -124,14 +124,14 @@ fn spawn_scheduled_functions(state: &AppState) {
         return;
     }
     for function in registry::FUNCTIONS {
-        let Entry::Scheduled(job) = function.entry else { continue };
+        let Entry::Scheduled(Job { run, .. }) = function.entry else { continue };
         let state = function.state(state);
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             loop {
                 ticks.tick().await;
                 // Failures are logged by the job and retried at the next tick.
-                let _ = job(state.clone()).await;
+                let _ = run(state.clone()).await;
             }
         });
     }

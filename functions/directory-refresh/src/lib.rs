@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use shared::AppState;
 use shared::directory::refresh::{self, Changes, Refreshed};
 use shared::events::Recorder;
-use shared::function::{Entry, Function, JobError, Secret};
+use shared::function::{Entry, Function, Job, JobError, Secret};
 use shared::store::StoreVerb;
 
 /// This function as the template test and the smoke test see it (`registry` lists it).
 pub const FUNCTION: Function = Function {
     name: "directory-refresh",
-    entry: Entry::Scheduled(refresh_directory),
+    entry: Entry::Scheduled(Job { run: refresh_directory, sends_events: true }),
     // The lease, the chunks and the pointer; the previous version's chunks (get_many) to compare
     // with; the event log's counter (increment), batches and index.
     table: &[

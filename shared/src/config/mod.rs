@@ -169,6 +169,10 @@ impl Config {
                 Secret::WispHubKey if self.wisphub_api_key.is_none() => {
                     return Err(ConfigError::Missing("WISPHUB_API_KEY"));
                 }
+                // WEBHOOK_SECRET is required with WEBHOOK_URL (`from_lookup`).
+                Secret::WebhookSecret if self.events.webhook.is_none() => {
+                    return Err(ConfigError::Missing("WEBHOOK_URL"));
+                }
                 // JWT_SECRET is required of every program (`from_lookup`).
                 _ => {}
             }

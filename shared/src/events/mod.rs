@@ -20,9 +20,11 @@ pub mod diff;
 mod local;
 pub mod log;
 pub mod queue;
+mod sqs;
 pub mod webhook;
 
 pub use local::LocalQueue;
+pub use sqs::SqsQueue;
 
 use queue::EventQueue;
 
