@@ -10,7 +10,8 @@ use super::{Record, SNAPSHOT};
 use crate::ApiError;
 use crate::clock::now_secs;
 use crate::events::Recorder;
-use crate::events::diff::{Facts, diff};
+use crate::events::diff::diff;
+use crate::events::facts::Facts;
 use crate::store::snapshot::{self, Pointer};
 use crate::store::{Store, StoreError, claim, keys};
 use crate::wisphub::model::ClientRecord;
@@ -19,6 +20,8 @@ use crate::wisphub::{Route, UpstreamError, WispHub};
 /// How long a refresh may hold the lease: past the refresher's Lambda timeout (300 s), so a
 /// refresher killed mid-walk frees it for the next one.
 pub const LEASE: Duration = Duration::from_secs(330);
+/// The name of a version's facts (what events compare), stored beside its chunks.
+const FACTS: &str = "facts";
 /// How long a version stays readable: the current one must outlive refreshers that keep failing
 /// while WispHub is down, and old ones go by TTL.
 const RETENTION_SECS: u64 = 24 * 3600;
@@ -107,12 +110,15 @@ async fn walk_and_publish(
     // Records are cut down page by page: the tenant's wire records are never held at once.
     let records = wisphub.list_kept(&Route::Clients, &[], |record: ClientRecord| Some(Record::from(&record))).await?;
     let clients = records.len();
-    // A first version has nothing to compare with: it tells nothing.
-    let facts = recorder.filter(|_| previous.is_some()).map(|_| Facts::of(&records));
+    // What events need of this version, kept beside it for the next refresh to compare with.
+    let facts = Facts::of(&records);
     let data = serde_json::to_vec(&records).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     drop(records);
     let expires_at = now_secs() + RETENTION_SECS;
-    let pointer = match snapshot::publish(store, SNAPSHOT, &data, built_at, expires_at, previous.as_ref()).await {
+    let stored = facts.to_stored();
+    let attached = [(FACTS, stored.as_slice())];
+    let published = snapshot::publish(store, SNAPSHOT, &data, &attached, built_at, expires_at, previous.as_ref());
+    let pointer = match published.await {
         Err(StoreError::ConditionFailed) => {
             tracing::info!("another refresh published first; its version and its events stand");
             return Ok(Refreshed::Busy);
@@ -120,8 +126,9 @@ async fn walk_and_publish(
         published => published?,
     };
     drop(data);
-    let events = match (recorder, previous, facts) {
-        (Some(recorder), Some(previous), Some(facts)) => tell(store, recorder, &previous, &facts, built_at).await,
+    // A first version has nothing to compare with: it tells nothing.
+    let events = match (recorder, previous) {
+        (Some(recorder), Some(previous)) => tell(store, recorder, &previous, &facts, built_at).await,
         _ => 0,
     };
     Ok(Refreshed::Published { pointer, clients, events })
@@ -131,12 +138,7 @@ async fn walk_and_publish(
 /// The new version is current whatever happens here, so a failure is logged, not returned.
 async fn tell(store: &dyn Store, recorder: &Recorder, previous: &Pointer, facts: &Facts, built_at: u64) -> usize {
     let started = tokio::time::Instant::now();
-    let before = match snapshot::load(store, SNAPSHOT, previous).await {
-        Ok(Some(data)) => Facts::from_snapshot(&data).map_err(|e| StoreError::Corrupt(e.to_string())),
-        Ok(None) => Err(StoreError::Corrupt("the previous version's chunks are gone".into())),
-        Err(e) => Err(e),
-    };
-    let before = match before {
+    let before = match facts_of(store, previous).await {
         Ok(before) => before,
         Err(e) => {
             tracing::warn!(error = %e, "previous directory version unreadable; no events from this refresh");
@@ -154,5 +156,18 @@ async fn tell(store: &dyn Store, recorder: &Recorder, previous: &Pointer, facts:
             tracing::error!(error = %e, "events of this refresh not recorded; the snapshot is current");
             0
         }
+    }
+}
+
+/// The facts of the version `previous` names: stored beside it, or (a version written before they
+/// were) read from its records.
+pub async fn facts_of(store: &dyn Store, previous: &Pointer) -> Result<Facts, StoreError> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("the previous version's facts: {e}"));
+    if let Some(stored) = snapshot::load_attached(store, SNAPSHOT, previous, FACTS).await? {
+        return Facts::from_stored(&stored).map_err(corrupt);
+    }
+    match snapshot::load(store, SNAPSHOT, previous).await? {
+        Some(data) => Facts::from_snapshot(&data).map_err(corrupt),
+        None => Err(StoreError::Corrupt("the previous version's chunks are gone".into())),
     }
 }

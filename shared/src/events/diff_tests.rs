@@ -1,6 +1,9 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::directory::Record;
+use crate::events::facts::Facts;
+use crate::outage::OutageScope;
 use crate::wisphub::model::ClientRecord;
 
 /// A directory record as WispHub would give it: service `id` on router `router` and maybe a sector.
@@ -127,4 +130,16 @@ fn the_previous_version_is_read_without_its_personal_fields() {
     let kept = format!("{facts:?}");
     assert!(!kept.contains("Cliente") && !kept.contains("3001234567"), "{kept}");
     assert!(Facts::from_snapshot(b"{\"not\": \"a list\"}").is_err());
+}
+
+#[test]
+fn facts_kept_beside_a_version_compare_as_its_records_do() {
+    let before = tenant(None, Some("Viento"), "Activo", "Vencidas");
+    let after = Facts::of(&tenant(Some("Fibra cortada"), None, "Suspendido", "Pagadas"));
+
+    let kept = Facts::from_stored(&Facts::of(&before).to_stored()).expect("stored facts read back");
+
+    assert_eq!(diff(&kept, &after), diff(&stored(&before), &after));
+    assert_eq!(diff(&kept, &after).len(), 4);
+    assert!(Facts::from_stored(b"[1, 2]").is_err());
 }

@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
 pub mod diff;
+pub mod facts;
 mod local;
 pub mod log;
 pub mod queue;
