@@ -126,3 +126,76 @@ async fn the_refresh_never_waits_for_a_slow_receiver() {
     ids.dedup();
     assert_eq!(ids.len(), 3, "each event once");
 }
+
+/// A queue of its own on the SQS engine at `AWS_ENDPOINT_URL_SQS`; panics when that is unset.
+async fn sqs_queue() -> (aws_sdk_sqs::Client, String) {
+    std::env::var("AWS_ENDPOINT_URL_SQS").unwrap_or_else(|_| {
+        panic!("no SQS engine: AWS_ENDPOINT_URL_SQS is unset (run ./scripts/test, or eval \"$(scripts/dynamodb-local start)\")")
+    });
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = aws_sdk_sqs::Client::new(&config);
+    let created = client.create_queue().queue_name(format!("webhooks-{}", uuid::Uuid::new_v4().simple())).send();
+    let url = created.await.expect("a test queue").queue_url.expect("its URL");
+    (client, url)
+}
+
+/// Every message the queue hands out within `seconds`: (receive count, body, receipt).
+async fn drain(client: &aws_sdk_sqs::Client, url: &str, seconds: u64) -> Vec<(u32, String, String)> {
+    let mut received = Vec::new();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < until {
+        let answer = client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .expect("receive_message");
+        for message in answer.messages() {
+            let count = message
+                .attributes()
+                .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let (body, receipt) = (message.body().unwrap_or_default(), message.receipt_handle().unwrap_or_default());
+            received.push((count, body.to_owned(), receipt.to_owned()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    received
+}
+
+#[tokio::test]
+#[ignore = "needs an SQS engine: run ./scripts/test, or scripts/dynamodb-local start and cargo test -- --include-ignored"]
+async fn events_go_to_sqs_ten_per_call_and_a_failed_one_comes_back_after_its_backoff() {
+    use shared::events::queue::EventQueue;
+    use shared::events::{Event, EventData, EventId, EventType, ServiceData, SqsQueue};
+    let (client, url) = sqs_queue().await;
+    let queue = SqsQueue::connect(url.clone()).await;
+    let events: Vec<Event> = (0..12)
+        .map(|index| Event {
+            id: EventId { batch: 7, index },
+            kind: EventType::ServiceSuspended,
+            occurred_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            data: EventData::Service(ServiceData { service_id: 2001 + i64::from(index) }),
+        })
+        .collect();
+
+    queue.send(&events).await.expect("twelve events in two calls");
+    let first = drain(&client, &url, 2).await;
+    let backed_off = &first[0];
+    queue.redeliver_after(&backed_off.2, Duration::from_secs(3)).await.expect("its backoff");
+    let meanwhile = drain(&client, &url, 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let later = drain(&client, &url, 2).await;
+
+    let mut bodies: Vec<Event> = first.iter().map(|(_, body, _)| serde_json::from_str(body).unwrap()).collect();
+    bodies.sort_by_key(|event| event.id);
+    assert_eq!(bodies, events, "each event one message, its body the event");
+    assert!(meanwhile.is_empty(), "not back before its wait: {meanwhile:?}");
+    assert_eq!(
+        later.iter().map(|(count, body, _)| (*count, body.as_str())).collect::<Vec<_>>(),
+        [(2, backed_off.1.as_str())]
+    );
+}
