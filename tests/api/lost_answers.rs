@@ -156,9 +156,9 @@ async fn a_zone_id_other_than_the_clients_is_422_and_cannot_get_around_a_full_zo
     assert!(app.sandbox.tickets_created().is_empty());
 }
 
-/// Slow WispHub, eight creates for one zone at once: each ends inside the budget with a known
-/// outcome, the zone never passes its limit, and the ones that waited too long are 503s of the
-/// same kind as any other unavailability.
+/// Slow WispHub, eight creates for one zone with three free slots at once, on two instances: each
+/// ends well inside the budget with a known outcome — three tickets, five "full" — and none queues
+/// behind another's POST.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_into_one_zone_on_a_slow_wisphub_end_in_time_with_known_outcomes() {
     let app = TestApp::builder()
@@ -176,17 +176,11 @@ async fn concurrent_creates_into_one_zone_on_a_slow_wisphub_end_in_time_with_kno
     });
     let answers: Vec<Answer> = join_all(calls).await.into_iter().map(Result::unwrap).collect();
 
-    assert!(started.elapsed() < Duration::from_millis(2500 + 1000), "{:?}", started.elapsed());
-    for answer in &answers {
-        answer.assert_envelope();
-        match (answer.status.as_u16(), answer.action()) {
-            (200, "ticket_created" | "zone_ticket_limit_reached") | (409, "request_in_progress") => {}
-            (503, _) => assert_unavailable(answer),
-            other => panic!("unexpected {other:?}: {}", answer.text),
-        }
-    }
-    assert!(answers.iter().any(|a| a.status == StatusCode::SERVICE_UNAVAILABLE), "some waited too long for the lock");
-    assert!(app.sandbox.open_tickets_in_zone(3) <= 3, "the zone limit held");
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    let mut outcomes: Vec<&str> = answers.iter().map(|a| a.assert_envelope().action()).collect();
+    outcomes.sort();
+    assert_eq!(outcomes, [["ticket_created"; 3].as_slice(), &["zone_ticket_limit_reached"; 5]].concat());
+    assert_eq!(app.sandbox.open_tickets_in_zone(3), 3, "the zone limit held");
 }
 
 /// A gateway's 5xx to the POST may come after WispHub made the ticket, so it is a lost answer too:

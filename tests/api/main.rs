@@ -23,3 +23,4 @@ mod template;
 mod tickets;
 mod webhooks;
 mod wisphub;
+mod zone_bursts;

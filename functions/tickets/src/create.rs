@@ -1,5 +1,5 @@
-//! Creating a ticket: the request checked at the edge, the client and its zone, the zone limit under
-//! the zone lock, and the one multipart POST WispHub needs (every field it requires in practice).
+//! Creating a ticket: the request checked at the edge, the client and its zone, a slot of the zone's
+//! limit (slots.rs), and the one multipart POST WispHub needs (every field it requires in practice).
 
 use std::sync::Arc;
 
@@ -19,8 +19,8 @@ use utoipa::ToSchema;
 
 use crate::model::{Ticket, TicketRecord};
 use crate::schedule::ticket_window;
+use crate::slots::{Room, Tallies};
 use crate::subjects::Subjects;
-use crate::zone;
 
 const DEPARTMENT: &str = "Soporte Técnico";
 const REPORT_ORIGIN: &str = "oficina";
@@ -170,28 +170,18 @@ pub async fn create_ticket(
         return Ok(Creation::BehindOutage { service_id: new.service_id, outage });
     }
     let form = form(config, &new, &subject, priority.code());
-    let lock = zone::lock_zone(store, zone_id, config.request_budget).await?;
-    let outcome = create_within_limit(wisphub, config, zone_id, form).await;
-    lock.release().await;
-    outcome
-}
-
-/// Count, then create: only ever run under the zone's lock.
-async fn create_within_limit(
-    wisphub: &WispHub,
-    config: &Config,
-    zone_id: i64,
-    form: Vec<(&'static str, String)>,
-) -> Result<Creation, ApiError> {
-    let open = zone::open_tickets_in_zone(wisphub, &config.tickets.active_states, zone_id).await?;
-    let max = config.tickets.max_active_per_zone;
-    if open >= max {
-        return Ok(Creation::ZoneFull { open, max });
-    }
+    let slot = match Tallies::new(store, wisphub, config).take_slot(zone_id).await? {
+        Room::Full { open, max } => return Ok(Creation::ZoneFull { open, max }),
+        Room::Slot(slot) => slot,
+    };
     // The ticket's record is the idempotency record its handler holds (it keeps an unknown outcome
-    // for a retry to look up), so there is nothing to take back here.
+    // for a retry to look up); the slot follows the same rule: a lost answer keeps it.
     let post = wisphub.send(Method::POST, &Route::Tickets, Payload::Multipart(form));
-    Ok(match send_once(Write::Ticket, post, async || {}).await? {
+    let settled = send_once(Write::Ticket, post, async || slot.give_back().await).await;
+    if matches!(settled, Ok(Settled::Done(_)) | Err(ApiError::OutcomeUnknown { .. })) {
+        slot.made().await;
+    }
+    Ok(match settled? {
         // The ticket exists now: an unreadable echo must not turn it into an error (a retry would duplicate it).
         Settled::Done(answer) => {
             Creation::Created(serde_json::from_value::<TicketRecord>(answer.body).ok().map(Ticket::from))

@@ -1,15 +1,16 @@
-//! The zone lock: a store record a request owns for a bounded time (`shared::budget::lease`).
+//! A claim a request holds in the store for a bounded time (`shared::budget::lease`): the one
+//! count of a zone's open tickets.
 
 use std::sync::Arc;
 
 use shared::store::{Store, claim};
 
-/// A lock this request holds. If the request is dropped before `release` (the stack's timeout
+/// A claim this request holds. If the request is dropped before `release` (the stack's timeout
 /// guard fired, the caller hung up), the removal is spawned so others need not wait for the lease.
 pub struct Held {
     store: Arc<dyn Store>,
     key: Option<String>,
-    /// What this holder wrote, so a late release never frees a successor's lock.
+    /// What this holder wrote, so a late release never frees a successor's claim.
     owner: String,
 }
 

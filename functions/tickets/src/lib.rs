@@ -7,6 +7,7 @@ mod lease;
 mod model;
 mod recover;
 mod schedule;
+mod slots;
 mod subjects;
 #[cfg(test)]
 mod testing;
@@ -251,7 +252,8 @@ async fn list_tickets_by_service(
     })
 }
 
-/// Whether a zone has reached its limit of open tickets (counted over every page, no lock taken).
+/// Whether a zone has reached its limit of open tickets: the count creates share (every page, at most
+/// `ZONE_COUNT_TTL_SECONDS` old), tickets being made included.
 #[utoipa::path(get, path = "/api/v1/tickets/zone-blocked/{zone_id}", tag = "tickets",
     params(("zone_id" = i64, Path, minimum = 1, description = "WispHub zone id")),
     security(("OAuth2PasswordBearer" = ["tickets:read"])),
@@ -262,8 +264,8 @@ async fn list_tickets_by_service(
         (status = 422, description = "`zone_id` is not a positive integer", body = shared::envelope::Envelope)))]
 #[tracing::instrument(skip_all, fields(zone_id = zone_id.get()))]
 async fn check_zone_blocked(State(state): State<TicketsState>, Path(zone_id): Path<ZoneId>) -> Result<Reply, ApiError> {
-    let config = &state.app.config;
-    let open = zone::open_tickets_in_zone(&state.app.wisphub, &config.tickets.active_states, zone_id.get()).await?;
+    let (app, config) = (&state.app, &state.app.config);
+    let open = slots::Tallies::new(&app.store, &app.wisphub, config).open_in(zone_id.get()).await?;
     Ok(Reply::success(Action::TicketFound, ZoneLoad::new(open, config.tickets.max_active_per_zone)))
 }
 

@@ -16,6 +16,9 @@ use crate::events::webhook::{RetryPolicy, WebhookSettings};
 #[derive(Debug, Clone)]
 pub struct TicketSettings {
     pub max_active_per_zone: u32,
+    /// How old a count of a zone's open tickets may be and still answer "full" or give out a slot
+    /// (`ZONE_COUNT_TTL_SECONDS`): a burst shares one count.
+    pub zone_count_ttl: Duration,
     pub active_states: Vec<u8>,
     pub default_technician_id: Option<i64>,
     pub resolution_business_days: u32,
@@ -30,6 +33,7 @@ impl TicketSettings {
     pub(super) fn read(vars: &Vars) -> Result<Self, ConfigError> {
         Ok(TicketSettings {
             max_active_per_zone: vars.parsed("MAX_ACTIVE_TICKETS_PER_ZONE", 3)?,
+            zone_count_ttl: Duration::from_secs(vars.parsed("ZONE_COUNT_TTL_SECONDS", 20)?),
             active_states: vars.list("ACTIVE_TICKET_STATES", "1,2")?,
             default_technician_id: vars.optional("DEFAULT_TECHNICIAN_ID")?,
             resolution_business_days: vars.parsed("TICKET_RESOLUTION_BUSINESS_DAYS", 3)?,
