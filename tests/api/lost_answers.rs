@@ -40,10 +40,13 @@ fn assert_unavailable(answer: &Answer) {
     assert!(answer.headers.contains_key("retry-after"), "503 carries Retry-After");
 }
 
+/// A budget that leaves no time to look for the ticket in the request whose answer was lost (the
+/// POST times out after 1 s), so the retry is what finds it.
 async fn app_on(store: Option<Arc<dyn Store>>) -> TestApp {
+    let builder = TestApp::builder().setting("REQUEST_BUDGET_MS", "2000");
     match store {
-        Some(store) => TestApp::builder().store(store).spawn().await,
-        None => TestApp::spawn().await,
+        Some(store) => builder.store(store).spawn().await,
+        None => builder.spawn().await,
     }
 }
 
@@ -114,9 +117,23 @@ async fn another_services_ticket_with_the_same_text_is_not_taken_for_the_lost_on
     assert_eq!(retry.body["data"]["service_id"], 1004);
 }
 
+/// With the budget for it, the request whose answer was lost looks for the ticket itself.
+#[tokio::test]
+async fn a_lost_answer_is_found_in_the_same_request_when_the_budget_allows() {
+    let app = TestApp::spawn().await; // REQUEST_BUDGET_MS 3000, WISPHUB_TIMEOUT_MS 1000
+    app.sandbox.force_next_on("POST", TICKETS_UPSTREAM, 1, ForcedFault::StallAfterServing);
+
+    let answer = app.send(create(&app.token(&[Scope::TicketsWrite]), report(1004), Some("wamid.lost-4"))).await;
+
+    assert_eq!(answer.assert_envelope().action(), "ticket_created", "{}", answer.text);
+    let created = app.sandbox.tickets_created();
+    assert_eq!((created.len(), answer.body["data"]["ticket_id"].clone()), (1, created[0]["id_ticket"].clone()));
+    assert_eq!(app.sandbox.count("POST", TICKETS_UPSTREAM), 1);
+}
+
 #[tokio::test]
 async fn a_lost_answer_without_a_key_says_the_ticket_may_exist() {
-    let app = TestApp::spawn().await;
+    let app = app_on(None).await;
     app.sandbox.force_next_on("POST", TICKETS_UPSTREAM, 1, ForcedFault::StallAfterServing);
 
     let answer = app.send(create(&app.token(&[Scope::TicketsWrite]), report(1004), None)).await;

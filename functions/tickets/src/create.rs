@@ -2,12 +2,12 @@
 //! limit (slots.rs), and the one multipart POST WispHub needs (every field it requires in practice).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::Method;
 use chrono::Utc;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use shared::ApiError;
 use shared::config::Config;
 use shared::error::{FieldProblem, Write};
 use shared::ids::{ServiceId, ZoneId};
@@ -15,9 +15,11 @@ use shared::outage::Outage;
 use shared::store::Store;
 use shared::wisphub::{Payload, Route, WispHub};
 use shared::write_once::{Settled, send_once};
+use shared::{ApiError, budget};
 use utoipa::ToSchema;
 
 use crate::model::{Ticket, TicketRecord};
+use crate::recover::{Attempt, find_created};
 use crate::schedule::ticket_window;
 use crate::slots::{Room, Tallies};
 use crate::subjects::Subjects;
@@ -26,6 +28,8 @@ const DEPARTMENT: &str = "Soporte Técnico";
 const REPORT_ORIGIN: &str = "oficina";
 /// WispHub's state code for a new ticket.
 const STATE_NEW: &str = "1";
+/// Looking for a ticket after a lost answer: one list of the day's tickets, a stalled page hedged.
+const LOOKUP_RESERVE: Duration = Duration::from_millis(1500);
 
 /// The body of `POST /tickets`. Ids may come as numbers or numeric strings (v1 accepted both).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -170,6 +174,7 @@ pub async fn create_ticket(
         return Ok(Creation::BehindOutage { service_id: new.service_id, outage });
     }
     let form = form(config, &new, &subject, priority.code());
+    let attempt = Attempt::of(&new);
     let slot = match Tallies::new(store, wisphub, config).take_slot(zone_id).await? {
         Room::Full { open, max } => return Ok(Creation::ZoneFull { open, max }),
         Room::Slot(slot) => slot,
@@ -181,13 +186,37 @@ pub async fn create_ticket(
     if matches!(settled, Ok(Settled::Done(_)) | Err(ApiError::OutcomeUnknown { .. })) {
         slot.made().await;
     }
-    Ok(match settled? {
+    let settled = match settled {
+        Err(lost @ ApiError::OutcomeUnknown { .. }) => {
+            return found_after_lost_answer(wisphub, config, &attempt, lost).await;
+        }
+        other => other?,
+    };
+    Ok(match settled {
         // The ticket exists now: an unreadable echo must not turn it into an error (a retry would duplicate it).
         Settled::Done(answer) => {
             Creation::Created(serde_json::from_value::<TicketRecord>(answer.body).ok().map(Ticket::from))
         }
         Settled::Refused(reason) => Creation::Refused(reason),
     })
+}
+
+/// The answer to the POST was lost, so WispHub may have made the ticket (most often it did: it stalls
+/// after the work). While the budget allows, look for it now as a retry would, so the caller gets
+/// the ticket rather than a 503; not found (or no time) keeps the 503 and its retry does the rest.
+async fn found_after_lost_answer(
+    wisphub: &WispHub,
+    config: &Config,
+    attempt: &Attempt,
+    lost: ApiError,
+) -> Result<Creation, ApiError> {
+    if budget::remaining(config.request_budget) < LOOKUP_RESERVE {
+        return Err(lost);
+    }
+    match find_created(wisphub, config.tenant_timezone, attempt).await {
+        Ok(Some(ticket)) => Ok(Creation::Created(Some(ticket))),
+        Ok(None) | Err(_) => Err(lost),
+    }
 }
 
 /// The multipart fields of docs/wisphub.md §3: `asunto` and `asuntos_default` must agree, codes not labels.
