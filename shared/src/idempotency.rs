@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -48,7 +48,7 @@ enum Record<A> {
 }
 
 /// What a request holding a key should do.
-pub enum Begin<A> {
+enum Begin<A> {
     /// This request owns a fresh key: write, then `finish`.
     Started(Claim<A>),
     /// This request took over a key whose earlier POST got no answer: look for what it made
@@ -71,8 +71,32 @@ pub struct Claim<A> {
     after_lost_answer: bool,
 }
 
+/// Answers a write at most once per `key` of `caller`: a duplicate gets the kept answer again, a
+/// retry that takes over a lost attempt runs `work(Some(earlier))` so it can look for what that
+/// attempt made, and a fresh key (or none) runs `work(None)`. The outcome is kept as `finish` says.
+pub async fn answer_once<A: Attempt>(
+    store: &Arc<dyn Store>,
+    caller: &str,
+    key: Option<IdempotencyKey>,
+    attempt: A,
+    lease: Duration,
+    work: impl AsyncFnOnce(Option<A>) -> Result<Reply, ApiError>,
+) -> Result<Response, ApiError> {
+    let Some(key) = key else {
+        return Ok(work(None).await?.into_response());
+    };
+    let (claim, earlier) = match begin(store, caller, &key, attempt, lease).await? {
+        Begin::Replay(envelope) => return Ok(replay(&envelope)),
+        Begin::Started(claim) => (claim, None),
+        Begin::Recover(claim, earlier) => (claim, Some(earlier)),
+    };
+    let outcome = work(earlier).await;
+    claim.finish(&outcome).await;
+    Ok(outcome?.into_response())
+}
+
 /// Claims `key` for `caller`; a duplicate still running is a 409.
-pub async fn begin<A: Attempt>(
+async fn begin<A: Attempt>(
     store: &Arc<dyn Store>,
     caller: &str,
     key: &IdempotencyKey,
@@ -125,7 +149,7 @@ pub async fn begin<A: Attempt>(
 impl<A: Attempt> Claim<A> {
     /// A business outcome is kept for 24 h. A lost answer (now or in an earlier attempt) keeps the
     /// attempt for the retry to look up; any other error frees the key so the caller can retry.
-    pub async fn finish(self, outcome: &Result<Reply, ApiError>) {
+    async fn finish(self, outcome: &Result<Reply, ApiError>) {
         let settled = match outcome {
             Ok(reply) => self.keep(reply).await,
             Err(ApiError::OutcomeUnknown { .. }) => self.keep_unknown().await,
@@ -165,7 +189,7 @@ fn decode<A: Attempt>(item: &Item) -> Result<Record<A>, ApiError> {
 }
 
 /// A stored envelope answered again, marked so a caller can tell it from a fresh outcome.
-pub fn replay(envelope: &Value) -> Response {
+fn replay(envelope: &Value) -> Response {
     let mut response = json_response(StatusCode::OK, envelope);
     response.headers_mut().insert(HeaderName::from_static("idempotent-replayed"), HeaderValue::from_static("true"));
     response

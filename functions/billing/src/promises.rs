@@ -1,12 +1,12 @@
 //! The payment promise route (docs/api.md §11.2): its body, its handler, and its rules in order.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 use shared::extract::Json;
-use shared::idempotency::{self, Begin};
+use shared::idempotency;
 use shared::ids::IdempotencyKey;
 use shared::verification::VerifiedService;
 use shared::{Action, ApiError, Reply};
@@ -75,20 +75,10 @@ pub async fn create_payment_promise(
     let VerifiedService { service_id, caller } = verified;
     let service_id = service_id.get();
     let (promise_date, comment) = body.validate()?;
-    let key = key?;
-    let Some(key) = key else {
-        return Ok(state.promise(service_id, promise_date, &comment).await?.into_response());
-    };
     let lease = shared::budget::lease(state.app.config.request_budget);
     // A retry after a lost answer simply runs again: the promise book already counts the first.
-    let claim =
-        match idempotency::begin(&state.app.store, &caller.subject, &key, (service_id, promise_date), lease).await? {
-            Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
-            Begin::Started(claim) | Begin::Recover(claim, _) => claim,
-        };
-    let outcome = state.promise(service_id, promise_date, &comment).await;
-    claim.finish(&outcome).await;
-    Ok(outcome?.into_response())
+    let work = async |_| state.promise(service_id, promise_date, &comment).await;
+    idempotency::answer_once(&state.app.store, &caller.subject, key?, (service_id, promise_date), lease, work).await
 }
 
 impl BillingState {

@@ -1,9 +1,9 @@
 //! The payment report route (docs/api.md §15): its handler, and its rules in their order.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
-use shared::idempotency::{self, Begin};
+use shared::idempotency;
 use shared::ids::IdempotencyKey;
 use shared::verification::VerifiedService;
 use shared::{Action, ApiError, Reply};
@@ -59,20 +59,11 @@ pub async fn create_payment_report(
 ) -> Result<Response, ApiError> {
     let VerifiedService { service_id, caller } = verified;
     let service_id = service_id.get();
-    let key = key?;
-    let Some(key) = key else {
-        return Ok(state.report(service_id, form, &caller.subject).await?.into_response());
-    };
     let lease = shared::budget::lease(state.app.config.request_budget);
     let attempt = (service_id, form.report.reference.clone());
     // A retry after a lost answer simply runs again: the report book already counts the first.
-    let claim = match idempotency::begin(&state.app.store, &caller.subject, &key, attempt, lease).await? {
-        Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
-        Begin::Started(claim) | Begin::Recover(claim, _) => claim,
-    };
-    let outcome = state.report(service_id, form, &caller.subject).await;
-    claim.finish(&outcome).await;
-    Ok(outcome?.into_response())
+    let work = async |_| state.report(service_id, form, &caller.subject).await;
+    idempotency::answer_once(&state.app.store, &caller.subject, key?, attempt, lease, work).await
 }
 
 impl BillingState {

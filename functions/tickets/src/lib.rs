@@ -17,12 +17,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 use shared::auth::Caller;
 use shared::extract::{Json, Path};
 use shared::function::{Entry, Function, Http, Probe, Secret};
-use shared::idempotency::{self, Begin};
+use shared::idempotency;
 use shared::ids::{IdempotencyKey, ServiceId, TicketId, ZoneId};
 use shared::openapi::Guard;
 use shared::outage::OutageReport;
@@ -143,29 +143,21 @@ async fn create_ticket(
 ) -> Result<Response, ApiError> {
     // The body's problems are named before the header's.
     let new = body.validate(state.app.config.tickets.default_technician_id)?;
-    let Some(key) = key? else {
-        return Ok(creation_reply(state.create(new).await?).into_response());
-    };
     let lease = shared::budget::lease(state.app.config.request_budget);
     let attempt = recover::Attempt::of(&new);
-    let (claim, outcome) = match idempotency::begin(&state.app.store, &caller.subject, &key, attempt, lease).await? {
-        Begin::Replay(envelope) => return Ok(idempotency::replay(&envelope)),
-        Begin::Started(claim) => (claim, state.create(new).await),
-        Begin::Recover(claim, earlier) => {
-            // The earlier POST may have created the ticket: answer with it rather than make a second.
-            let timezone = state.app.config.tenant_timezone;
-            let outcome = match recover::find_created(&state.app.wisphub, timezone, &earlier).await {
-                Ok(Some(found)) => Ok(Creation::Created(Some(found))),
-                Ok(None) => state.create(new).await,
-                Err(e) => Err(e.into()),
-            };
-            (claim, outcome)
-        }
-    };
     // The reply is what the idempotency record keeps and replays.
-    let outcome = outcome.map(creation_reply);
-    claim.finish(&outcome).await;
-    Ok(outcome?.into_response())
+    let work = async |earlier: Option<recover::Attempt>| {
+        let Some(earlier) = earlier else { return state.create(new).await.map(creation_reply) };
+        // The earlier POST may have created the ticket: answer with it rather than make a second.
+        let timezone = state.app.config.tenant_timezone;
+        let creation = match recover::find_created(&state.app.wisphub, timezone, &earlier).await {
+            Ok(Some(found)) => Creation::Created(Some(found)),
+            Ok(None) => state.create(new).await?,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(creation_reply(creation))
+    };
+    idempotency::answer_once(&state.app.store, &caller.subject, key?, attempt, lease, work).await
 }
 
 impl TicketsState {
