@@ -111,8 +111,8 @@ async fn waiting_on_a_count_that_does_not_come_ends_early_with_nothing_taken() {
     assert!(matches!(late, Err(ApiError::BudgetExceeded)), "a 503 with Retry-After");
     let waited = started.elapsed();
     assert!(
-        waited >= Duration::from_millis(700) && waited < Duration::from_millis(1100),
-        "left time to POST: {waited:?}"
+        waited >= Duration::from_millis(700) && waited < Duration::from_millis(1500),
+        "gave up with about a second of its 2 s left, time a POST would have had: {waited:?}"
     );
     assert!(store.get(&tally_key(3)).await.unwrap().is_none(), "no slot was written");
     claim::release(&**store, &counting_key(3), "another instance").await.unwrap();
