@@ -14,6 +14,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
 use shared::auth::Caller;
+use shared::envelope::{HandedOver, in_process};
 use shared::{Action, Reply};
 use tower::ServiceExt;
 
@@ -64,16 +65,27 @@ impl Agent {
             }
         };
         request.extensions_mut().insert(caller);
-        let response = self.0.routes.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
-        let bytes = response.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
-        let envelope: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let mut response =
+            in_process(self.0.routes.clone().oneshot(request)).await.unwrap_or_else(|never| match never {});
+        let envelope = match response.extensions_mut().remove::<HandedOver>() {
+            Some(HandedOver(envelope)) => envelope,
+            // Only a response no envelope made (none is known) arrives as bytes.
+            None => {
+                let bytes = response.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
+                serde_json::from_slice::<Value>(&bytes)
+                    .ok()
+                    .filter(Value::is_object)
+                    .unwrap_or_else(|| failure("La ruta no devolvió un sobre JSON.".into()))
+            }
+        };
         Ok(result(envelope))
     }
 }
 
-/// The envelope as the tool result: `isError` only when the envelope is an error.
+/// The envelope as the tool result: the structured content and the same JSON as the text item;
+/// `isError` only when the envelope is an error.
 fn result(envelope: Value) -> CallToolResult {
-    if envelope["type"] == "error" || !envelope.is_object() {
+    if envelope["type"] == "error" {
         CallToolResult::structured_error(envelope)
     } else {
         CallToolResult::structured(envelope)
@@ -82,8 +94,11 @@ fn result(envelope: Value) -> CallToolResult {
 
 /// An error envelope for a call the door refused before any route ran.
 fn refusal(message: String) -> CallToolResult {
-    let envelope = serde_json::to_value(Reply::failure(Action::Error, message).envelope()).unwrap_or(Value::Null);
-    CallToolResult::structured_error(envelope)
+    CallToolResult::structured_error(failure(message))
+}
+
+fn failure(message: String) -> Value {
+    serde_json::to_value(Reply::failure(Action::Error, message).envelope()).unwrap_or(Value::Null)
 }
 
 /// The caller the door let in, from the HTTP request the transport hands over.

@@ -169,8 +169,51 @@ fn to_value(data: impl Serialize) -> Value {
 
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
-        json_response(StatusCode::OK, &self.0)
+        envelope_response(StatusCode::OK, self.0)
     }
+}
+
+impl From<Envelope> for Value {
+    /// The envelope as serde writes it (same keys, same order), its data and meta moved, not copied.
+    fn from(envelope: Envelope) -> Value {
+        let Envelope { ok, outcome, action, data, message, meta } = envelope;
+        let mut object = serde_json::Map::with_capacity(6);
+        object.insert("ok".into(), Value::Bool(ok));
+        object.insert("type".into(), to_value(outcome));
+        object.insert("action".into(), to_value(action));
+        object.insert("data".into(), data.unwrap_or(Value::Null));
+        object.insert("message".into(), message.map_or(Value::Null, Value::String));
+        object.insert("meta".into(), meta.unwrap_or(Value::Null));
+        Value::Object(object)
+    }
+}
+
+tokio::task_local! {
+    /// Set while a door runs a route in-process (the MCP door's tools): the route hands its
+    /// envelope over as a value, so the door neither parses JSON the route just wrote nor pays
+    /// for writing it.
+    static IN_PROCESS: ();
+}
+
+/// The envelope a route answered an in-process call with, in the response's extensions (the
+/// response's body is then empty).
+#[derive(Debug, Clone)]
+pub struct HandedOver(pub Value);
+
+/// Runs `route` (a router's answer to one request) so that its envelope is handed over in the
+/// response's extensions as a [`HandedOver`] instead of being written out as JSON.
+pub async fn in_process<F: Future>(route: F) -> F::Output {
+    IN_PROCESS.scope((), route).await
+}
+
+/// An envelope with its status: JSON for an HTTP caller, handed over as it is in-process.
+pub fn envelope_response(status: StatusCode, envelope: impl Into<Value> + Serialize) -> Response {
+    if IN_PROCESS.try_with(|()| ()).is_err() {
+        return json_response(status, &envelope);
+    }
+    let mut response = status.into_response();
+    response.extensions_mut().insert(HandedOver(envelope.into()));
+    response
 }
 
 /// Serialises a body as UTF-8 JSON (not ASCII-escaped) with the right content type.
@@ -193,6 +236,30 @@ mod tests {
         assert_eq!(body["action"], "client_not_found");
         let text = serde_json::to_string(Reply::info(Action::ClientNotFound, "Sí").envelope()).unwrap();
         assert!(text.contains("Sí"));
+    }
+
+    #[test]
+    fn the_envelope_as_a_value_is_what_serde_writes() {
+        let reply = Reply::success(Action::InternetPlansListed, serde_json::json!([{"id": 1, "name": "Fibra"}]))
+            .with_message("Planes.")
+            .with_meta_entry("count", 1);
+        let written = serde_json::to_string(reply.envelope()).unwrap();
+        assert_eq!(Value::from(reply.envelope().clone()).to_string(), written);
+        let bare = Reply::info(Action::ClientNotFound, "No.").envelope().clone();
+        assert_eq!(Value::from(bare.clone()).to_string(), serde_json::to_string(&bare).unwrap());
+    }
+
+    #[tokio::test]
+    async fn in_process_the_envelope_is_handed_over_and_not_written() {
+        let reply = || Reply::failure(Action::ClientAmbiguous, "Varios.");
+        let written = reply().into_response();
+        assert!(written.extensions().get::<HandedOver>().is_none());
+        let handed = in_process(async { reply().into_response() }).await;
+        assert_eq!(handed.status(), StatusCode::OK);
+        let HandedOver(envelope) = handed.extensions().get::<HandedOver>().cloned().expect("handed over");
+        assert_eq!(envelope["action"], "client_ambiguous");
+        let body = axum::body::to_bytes(handed.into_body(), 1024).await.unwrap();
+        assert!(body.is_empty(), "nothing written in-process");
     }
 
     #[test]

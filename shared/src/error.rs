@@ -5,7 +5,7 @@ use std::fmt;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::envelope::{Action, Envelope, Outcome, json_response};
+use crate::envelope::{Action, Envelope, Outcome, envelope_response};
 use crate::store::StoreError;
 use crate::wisphub::UpstreamError;
 
@@ -211,7 +211,7 @@ impl IntoResponse for ApiError {
             message: Some(self.message()),
             meta: None,
         };
-        let mut response = json_response(status, &envelope);
+        let mut response = envelope_response(status, envelope);
         let headers = response.headers_mut();
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

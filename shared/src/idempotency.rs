@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clock::now_secs;
-use crate::envelope::{Reply, json_response};
+use crate::envelope::{Reply, envelope_response};
 use crate::error::ApiError;
 use crate::ids::IdempotencyKey;
 use crate::store::claim::{self, Claimed};
@@ -86,7 +86,7 @@ pub async fn answer_once<A: Attempt>(
         return Ok(work(None).await?.into_response());
     };
     let (claim, earlier) = match begin(store, caller, &key, attempt, lease).await? {
-        Begin::Replay(envelope) => return Ok(replay(&envelope)),
+        Begin::Replay(envelope) => return Ok(replay(envelope)),
         Begin::Started(claim) => (claim, None),
         Begin::Recover(claim, earlier) => (claim, Some(earlier)),
     };
@@ -189,8 +189,8 @@ fn decode<A: Attempt>(item: &Item) -> Result<Record<A>, ApiError> {
 }
 
 /// A stored envelope answered again, marked so a caller can tell it from a fresh outcome.
-fn replay(envelope: &Value) -> Response {
-    let mut response = json_response(StatusCode::OK, envelope);
+fn replay(envelope: Value) -> Response {
+    let mut response = envelope_response(StatusCode::OK, envelope);
     response.headers_mut().insert(HeaderName::from_static("idempotent-replayed"), HeaderValue::from_static("true"));
     response
 }

@@ -13,9 +13,10 @@ pub enum LogFormat {
     Readable,
 }
 
-/// Crates whose debug lines print whole messages — tool arguments with phones, proofs and
-/// receipts — are held at `info`, whatever `RUST_LOG` asks of everything else.
-const QUIET: &[&str] = &["rmcp=info"];
+/// Crates held at `warn`, whatever `RUST_LOG` asks of everything else: rmcp's debug lines print
+/// whole messages (tool arguments with phones, proofs and receipts), and its info lines mark the
+/// start and end of every stateless MCP request, a cost on the hot path and no news to anyone.
+const QUIET: &[&str] = &["rmcp=warn"];
 
 /// Installs the global subscriber once; later calls are ignored (tests call it repeatedly).
 pub fn init(format: LogFormat) {
