@@ -97,7 +97,8 @@ impl<'a> Tallies<'a> {
 
     /// Open tickets of the zone (counted, or being made) from a count at most `fresh_for` old.
     pub async fn open_in(&self, zone: i64) -> Result<u32, ApiError> {
-        Ok(self.fresh(zone).await?.used())
+        let (tally, _) = self.fresh(zone).await?;
+        Ok(tally.used())
     }
 
     /// A slot for one create, or the zone's fullness; a full zone answers without waiting for anyone.
@@ -106,7 +107,7 @@ impl<'a> Tallies<'a> {
         let owner = uuid::Uuid::new_v4().to_string();
         let lease = budget::lease(self.request_budget).as_millis() as u64;
         loop {
-            let tally = self.fresh(zone).await?;
+            let (tally, version) = self.fresh(zone).await?;
             if tally.used() >= max {
                 return Ok(Room::Full { open: tally.used(), max });
             }
@@ -114,7 +115,9 @@ impl<'a> Tallies<'a> {
             if budget::remaining(self.request_budget) < POST_RESERVE {
                 return Err(ApiError::BudgetExceeded);
             }
-            let taking = update(&**self.store, &key, |tally| match tally {
+            // The slot is written over the tally just read; it is read again only if it changed.
+            let known = version.map(|version| (tally, version));
+            let taking = update(&**self.store, &key, known, |tally| match tally {
                 Some(tally) if tally.used() >= max => Decision::Keep(Taking::Full(tally.used())),
                 Some(mut tally) => {
                     tally.slots.push(Slot { owner: owner.clone(), until: now_millis() + lease, made: false });
@@ -132,16 +135,17 @@ impl<'a> Tallies<'a> {
     }
 
     /// A tally at most `fresh_for` old, or one counted after this request found it stale. One
-    /// request counts; the others read the store until its tally is there.
-    async fn fresh(&self, zone: i64) -> Result<Tally, ApiError> {
+    /// request counts; the others read the store until its tally is there. With the version it
+    /// was read at, unless this request counted it.
+    async fn fresh(&self, zone: i64) -> Result<(Tally, Option<u64>), ApiError> {
         let key = tally_key(zone);
         let mut stale_from: Option<u64> = None;
         loop {
-            let current = read(&**self.store, &key).await?.map(|(tally, _)| tally);
-            let counted_at = current.as_ref().map_or(0, |tally| tally.counted_at);
+            let current = read(&**self.store, &key).await?;
+            let counted_at = current.as_ref().map_or(0, |(tally, _)| tally.counted_at);
             let recent = |tally: &Tally| tally.age() <= self.fresh_for || stale_from.is_some_and(|s| counted_at > s);
-            if let Some(tally) = current.filter(recent) {
-                return Ok(tally);
+            if let Some((tally, version)) = current.filter(|(tally, _)| recent(tally)) {
+                return Ok((tally, Some(version)));
             }
             stale_from.get_or_insert(counted_at);
             let owner = uuid::Uuid::new_v4().to_string();
@@ -151,7 +155,7 @@ impl<'a> Tallies<'a> {
                 let counting = Held::new(self.store.clone(), counting_key, owner);
                 let counted = self.count(zone).await;
                 counting.release().await;
-                return counted;
+                return counted.map(|tally| (tally, None));
             }
             let pause = Duration::from_millis(rand::random_range(POLL_MS));
             if budget::remaining(self.request_budget) < pause + POST_RESERVE {
@@ -165,7 +169,7 @@ impl<'a> Tallies<'a> {
     async fn count(&self, zone: i64) -> Result<Tally, ApiError> {
         let began = now_millis();
         let open = open_tickets_in_zone(self.wisphub, self.active_states, zone).await?;
-        let tally = update(&**self.store, &tally_key(zone), |current| match current {
+        let tally = update(&**self.store, &tally_key(zone), None, |current| match current {
             // A later count got there first (this one's claim ended with its lease): it stands.
             Some(current) if current.counted_at > began => Decision::Keep(current),
             current => {
@@ -199,7 +203,7 @@ impl TakenSlot {
     }
 
     async fn settle(&self, change: impl Fn(&Slot) -> Option<Slot>) {
-        let settled = update(&*self.store, &self.key, |tally| {
+        let settled = update(&*self.store, &self.key, None, |tally| {
             let Some(mut tally) = tally else { return Decision::Keep(()) };
             let Some(at) = tally.slots.iter().position(|slot| slot.owner == self.owner) else {
                 return Decision::Keep(()); // a count after its lease already let it go
@@ -228,15 +232,20 @@ enum Decision<T> {
     Keep(T),
 }
 
-/// Reads the tally, lets `decide` change it, and writes the change only if no one wrote in between
-/// (else reads again): every writer of the record goes through here.
+/// Reads the tally (or starts from `known`, a tally just read with its version), lets `decide`
+/// change it, and writes the change only if no one wrote in between (else reads again): every
+/// writer of the record goes through here.
 async fn update<T>(
     store: &dyn Store,
     key: &str,
+    mut known: Option<(Tally, u64)>,
     mut decide: impl FnMut(Option<Tally>) -> Decision<T>,
 ) -> Result<T, StoreError> {
     loop {
-        let current = read(store, key).await?;
+        let current = match known.take() {
+            Some(known) => Some(known),
+            None => read(store, key).await?,
+        };
         let version = current.as_ref().map(|(_, version)| *version);
         let (tally, answer) = match decide(current.map(|(tally, _)| tally)) {
             Decision::Keep(answer) => return Ok(answer),

@@ -1,7 +1,9 @@
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::future::join_all;
-use shared::store::MemoryStore;
+use shared::store::{Item, MemoryStore, StoreError};
 
 use super::*;
 use crate::testing::{Ports, ports};
@@ -117,4 +119,57 @@ async fn waiting_on_a_count_that_does_not_come_ends_early_with_nothing_taken() {
     assert!(store.get(&tally_key(3)).await.unwrap().is_none(), "no slot was written");
     claim::release(&**store, &counting_key(3), "another instance").await.unwrap();
     assert!(matches!(tallies(&ports).take_slot(3).await, Ok(Room::Slot(_))), "the next create counts and goes on");
+}
+
+/// The memory store, counting its reads: what a slot costs the store on a create's path.
+#[derive(Default)]
+struct CountingReads {
+    store: MemoryStore,
+    reads: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Store for CountingReads {
+    async fn get(&self, key: &str) -> Result<Option<Item>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.store.get(key).await
+    }
+    async fn get_many(&self, keys: &[String]) -> Result<HashMap<String, Item>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.store.get_many(keys).await
+    }
+    async fn put_if_absent(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
+        self.store.put_if_absent(key, value, expires_at).await
+    }
+    async fn update_if_version(&self, key: &str, version: u64, value: &str, expires_at: u64) -> Result<(), StoreError> {
+        self.store.update_if_version(key, version, value, expires_at).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.store.delete(key).await
+    }
+    async fn delete_if_value(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.store.delete_if_value(key, value).await
+    }
+    async fn increment(&self, key: &str, expires_at: u64) -> Result<u64, StoreError> {
+        self.store.increment(key, expires_at).await
+    }
+}
+
+#[tokio::test]
+async fn a_slot_on_a_fresh_tally_costs_one_read() {
+    let ports = ports().await;
+    let counting = Arc::new(CountingReads::default());
+    let store: Arc<dyn Store> = counting.clone();
+    let tallies = Tallies::new(&store, &ports.app.wisphub, &ports.app.config);
+    tallies.open_in(3).await.expect("a count");
+    let before = counting.reads.load(Ordering::SeqCst);
+
+    let room = tallies.take_slot(3).await.expect("room");
+
+    assert!(matches!(room, Room::Slot(_)), "zone 3 has room");
+    assert_eq!(
+        counting.reads.load(Ordering::SeqCst) - before,
+        1,
+        "the tally is read once, then the slot written over it"
+    );
 }
