@@ -73,6 +73,37 @@ async fn a_pcq_plan_says_wisphub_has_no_detail_and_makes_no_detail_call() {
 }
 
 #[tokio::test]
+async fn a_listed_plans_detail_is_read_from_wisphub_once() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&[Scope::PlansRead]);
+
+    let first = app.get("/api/v1/internet-plans/1", &token).await;
+    let again = app.get("/api/v1/internet-plans/1", &token).await;
+
+    assert_eq!(first.action(), "internet_plan_found", "{}", first.text);
+    assert_eq!(again.body, first.body);
+    assert_eq!(app.sandbox.count("GET", "/api/plan-internet/pppoe/{id}/"), 1, "the second answer comes from the cache");
+}
+
+#[tokio::test]
+async fn a_plan_missing_from_the_list_is_asked_again_every_time() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&[Scope::PlansRead]);
+    let detail_calls = || {
+        app.sandbox.count("GET", "/api/plan-internet/pppoe/{id}/")
+            + app.sandbox.count("GET", "/api/plan-internet/queue/{id}/")
+    };
+
+    let first = app.get("/api/v1/internet-plans/987654", &token).await;
+    let after_first = detail_calls();
+    let again = app.get("/api/v1/internet-plans/987654", &token).await;
+
+    assert_eq!((first.action(), again.action()), ("internet_plan_not_found", "internet_plan_not_found"));
+    assert!(after_first > 0, "an unlisted plan is looked up on the detail routes");
+    assert_eq!(detail_calls(), 2 * after_first, "a plan created since the list was cached would be found");
+}
+
+#[tokio::test]
 async fn an_unknown_plan_is_info_not_found() {
     let app = TestApp::spawn().await;
 

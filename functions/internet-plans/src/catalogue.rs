@@ -1,7 +1,8 @@
-//! The plan catalogue: WispHub's plan list mapped to our shape, cached 15 minutes per instance,
-//! and the detail of one plan from the route its type has.
+//! The plan catalogue: WispHub's plan list mapped to our shape and the detail of one plan from
+//! the route its type has, both cached 15 minutes per instance.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -73,7 +74,10 @@ pub struct PlanDetail {
 }
 
 pub struct Plans {
-    cache: Cache<Vec<Plan>>,
+    list: Cache<Vec<Plan>>,
+    /// The detail of each listed plan (so at most one entry per plan the tenant sells): a bot that
+    /// asks about the same plan again costs no WispHub call.
+    details: Mutex<HashMap<i64, Cache<Option<PlanDetail>>>>,
 }
 
 impl Default for Plans {
@@ -84,13 +88,13 @@ impl Default for Plans {
 
 impl Plans {
     pub fn new() -> Self {
-        Plans { cache: Cache::new(TTL) }
+        Plans { list: Cache::new(TTL), details: Mutex::default() }
     }
 
     pub async fn all(&self, wisphub: &WispHub) -> Result<Arc<Vec<Plan>>, UpstreamError> {
         let wisphub = wisphub.clone();
         let snapshot = self
-            .cache
+            .list
             .get(move || async move {
                 let records = list_plans(&wisphub).await?;
                 Ok::<_, UpstreamError>(
@@ -104,33 +108,55 @@ impl Plans {
         Ok(snapshot.value)
     }
 
-    /// The plan's detail; a plan missing from the (possibly stale) list is still tried on both
-    /// detail routes, so a plan created minutes ago is found.
+    /// The plan's detail: a listed plan's from the cache; a plan missing from the (possibly stale)
+    /// list is asked on both detail routes every time, so a plan created minutes ago is found and
+    /// one that was deleted is not kept.
     pub async fn detail(&self, wisphub: &WispHub, plan_id: i64) -> Result<Option<PlanDetail>, UpstreamError> {
-        let listed = self.all(wisphub).await?.iter().find(|p| p.plan_id == plan_id).cloned();
-        let kind = listed.as_ref().map_or(PlanKind::Other(String::new()), |p| p.kind.upstream());
-        if kind == PlanKind::Pcq {
-            return Ok(listed.map(|plan| PlanDetail {
-                plan_id,
-                name: Some(plan.name),
-                kind: PlanType::Pcq,
-                price: None,
-                download_speed: None,
-                upload_speed: None,
-                note: Some("WispHub no ofrece detalle (precio ni velocidades) para planes PCQ.".into()),
-            }));
-        }
-        Ok(plan_detail(wisphub, plan_id, &kind).await?.map(|(found_kind, detail)| {
-            let kind = if matches!(kind, PlanKind::Other(ref label) if !label.is_empty()) { kind } else { found_kind };
-            PlanDetail {
-                plan_id,
-                name: detail.nombre.or_else(|| listed.as_ref().map(|p| p.name.clone())),
-                kind: kind.into(),
-                price: detail.precio,
-                download_speed: detail.bajada,
-                upload_speed: detail.subida,
-                note: None,
-            }
-        }))
+        let Some(listed) = self.all(wisphub).await?.iter().find(|p| p.plan_id == plan_id).cloned() else {
+            return read_detail(wisphub, plan_id, None).await;
+        };
+        let cache = self
+            .details
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(plan_id)
+            .or_insert_with(|| Cache::new(TTL))
+            .clone();
+        let wisphub = wisphub.clone();
+        let snapshot = cache.get(move || async move { read_detail(&wisphub, plan_id, Some(listed)).await }).await?;
+        Ok(Option::clone(&snapshot.value))
     }
+}
+
+/// One plan's detail from WispHub: a PCQ plan's from the list alone (WispHub has no detail route
+/// for it), any other from the route its type has, or from both when its type is unknown.
+async fn read_detail(
+    wisphub: &WispHub,
+    plan_id: i64,
+    listed: Option<Plan>,
+) -> Result<Option<PlanDetail>, UpstreamError> {
+    let kind = listed.as_ref().map_or(PlanKind::Other(String::new()), |p| p.kind.upstream());
+    if kind == PlanKind::Pcq {
+        return Ok(listed.map(|plan| PlanDetail {
+            plan_id,
+            name: Some(plan.name),
+            kind: PlanType::Pcq,
+            price: None,
+            download_speed: None,
+            upload_speed: None,
+            note: Some("WispHub no ofrece detalle (precio ni velocidades) para planes PCQ.".into()),
+        }));
+    }
+    Ok(plan_detail(wisphub, plan_id, &kind).await?.map(|(found_kind, detail)| {
+        let kind = if matches!(kind, PlanKind::Other(ref label) if !label.is_empty()) { kind } else { found_kind };
+        PlanDetail {
+            plan_id,
+            name: detail.nombre.or_else(|| listed.as_ref().map(|p| p.name.clone())),
+            kind: kind.into(),
+            price: detail.precio,
+            download_speed: detail.bajada,
+            upload_speed: detail.subida,
+            note: None,
+        }
+    }))
 }

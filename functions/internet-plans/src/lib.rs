@@ -1,4 +1,4 @@
-//! Internet plans: the list (every page, cached per instance) and one plan's detail.
+//! Internet plans: the list (every page) and one plan's detail, both cached per instance.
 
 mod catalogue;
 
