@@ -100,7 +100,7 @@ fn refusal(message: String) -> CallToolResult {
 }
 
 fn failure(message: String) -> Value {
-    serde_json::to_value(Reply::failure(Action::Error, message).envelope()).unwrap_or(Value::Null)
+    Reply::failure(Action::Error, message).envelope().clone().into()
 }
 
 /// The caller the door let in, from the HTTP request the transport hands over.
